@@ -1,0 +1,66 @@
+"""followup: job-interview follow-up advice as declarative policy packs.
+
+    >>> import followup
+    >>> advice = followup.advise("examples/just-after.yaml", pack="proactive", at="2026-11-17T17:00")
+    >>> advice.actions[0].title
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .engine import Engine, FactsInput
+from .errors import (
+    ChannelError,
+    FactsError,
+    FollowupError,
+    InputError,
+    PackError,
+    PackNotFound,
+    PluginError,
+    Problem,
+)
+from .facts import Facts, load_facts, parse_facts
+from .hookspecs import hookimpl
+from .results import Action, Advice, BecauseItem, SourceRef, Target
+
+__all__ = [
+    "advise",
+    "default_engine",
+    "Engine",
+    "Facts",
+    "load_facts",
+    "parse_facts",
+    "Advice",
+    "Action",
+    "Target",
+    "SourceRef",
+    "BecauseItem",
+    "hookimpl",
+    "FollowupError",
+    "InputError",
+    "FactsError",
+    "PackError",
+    "PackNotFound",
+    "PluginError",
+    "ChannelError",
+    "Problem",
+]
+
+__version__ = "0.1.0"
+
+_default: Engine | None = None
+
+
+def default_engine() -> Engine:
+    """The engine behind the module-level functions (created on first use)."""
+    global _default
+    if _default is None:
+        _default = Engine()
+    return _default
+
+
+def advise(facts: FactsInput, pack: Any = "conservative", at: datetime | str | None = None, *, explain: bool = False) -> Advice:
+    """Ranked next actions for `facts` (a Facts, dict, JSON text or file path) under `pack` at `at`."""
+    return default_engine().advise(facts, pack, at, explain=explain)

@@ -1,0 +1,105 @@
+"""Compiling a validated pack into a durable-rules ruleset, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .businesstime import CallWindow, parse_window
+from .catalogue import ACTIONS, PERSON_TARGETS, ActionSpec
+from .conditions import Condition, facts_used, to_durable
+from .durable import Ruleset, RulesetError
+from .errors import PackError, Problem
+from .packs import PackFile, Rule
+from .results import SourceRef
+from .sources import library
+
+__all__ = ["CompiledRule", "CompiledPack", "compile_pack", "SUBJECT_GUARDS"]
+
+# Every rule carries a positive guard on the kind of fact it is about: durable-rules
+# matches a rule made only of negations against its own state document too.
+SUBJECT_GUARDS: dict[str, dict[str, Any]] = {
+    "company": {"k": "c"},
+    "self": {"k": "c"},
+    "each_interviewer": {"k": "i"},
+    "each_arranger": {"k": "a"},
+    "everyone": {"p": True},
+    "hiring_manager": {"hm": True},
+    "decision_contact": {"dc": True},
+}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    name: str  # the rule's name inside the durable ruleset
+    condition: Condition | None
+    person: bool
+    spec: ActionSpec
+    sources: tuple[SourceRef, ...]
+    layer: str | None
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    file: PackFile
+    rules: tuple[CompiledRule, ...]
+    by_name: dict[str, CompiledRule]
+    case_fields: tuple[tuple[str, str], ...]  # (fact, durable field) asserted on the case fact
+    person_fields: tuple[tuple[str, str], ...]  # ... and on each person fact
+    has_case_rules: bool
+    has_person_rules: bool
+    ruleset: Ruleset
+    call_windows: tuple[CallWindow, ...]
+
+    @property
+    def name(self) -> str:
+        return self.file.pack.name
+
+
+def compile_pack(pf: PackFile, layers: dict[str, str] | None = None) -> CompiledPack:
+    """Compile `pf` to durable-rules; `layers` maps rule id to the file it came from."""
+    lib = library()
+    fields: dict[str, str] = {}
+
+    def field(fact: str) -> str:
+        # short generated field names: no dots (durable reads them as paths), less JSON to dump
+        if fact not in fields:
+            fields[fact] = f"f{len(fields)}"
+        return fields[fact]
+
+    compiled: list[CompiledRule] = []
+    definition: dict[str, Any] = {}
+    case_facts: set[str] = set()
+    person_facts: set[str] = set()
+    for i, rule in enumerate(pf.pack.rules):
+        cond = pf.conditions.get(rule.id)
+        name = f"r{i}"
+        person = rule.target in PERSON_TARGETS
+        guard = SUBJECT_GUARDS[rule.target]
+        definition[name] = {"$and": [guard, to_durable(cond, field)]} if cond is not None else guard
+        (person_facts if person else case_facts).update(facts_used(cond))
+        refs = tuple(
+            SourceRef(article=c.article, title=lib.articles[c.article].title, items=list(c.items)) for c in rule.sources
+        )
+        compiled.append(CompiledRule(rule, name, cond, person, ACTIONS[rule.action], refs,
+                                     (layers or {}).get(rule.id)))
+    try:
+        ruleset = Ruleset(definition)
+    except RulesetError as exc:
+        raise PackError(Problem(str(exc), file=str(pf.path) if pf.path else None,
+                                hint="split the pack or simplify its conditions", code="engine"),
+                        source=pf.origin) from None
+    for fact in sorted(case_facts | person_facts):
+        field(fact)
+    return CompiledPack(
+        file=pf,
+        rules=tuple(compiled),
+        by_name={c.name: c for c in compiled},
+        case_fields=tuple((f, fields[f]) for f in sorted(case_facts)),
+        person_fields=tuple((f, fields[f]) for f in sorted(person_facts)),
+        has_case_rules=any(not c.person for c in compiled),
+        has_person_rules=any(c.person for c in compiled),
+        ruleset=ruleset,
+        call_windows=tuple(parse_window(w) for w in pf.pack.settings.call_windows),
+    )

@@ -1,0 +1,329 @@
+"""Interview facts: what happened, as the candidate records it.
+
+Strict pydantic models (`extra="forbid"`): a misspelt field is an error, not
+ignored data. Every time is timezone-aware. Contradictions between facts
+(a thank-you before the interview, an answer before the follow-up it
+answers) are reported with the path of the offending field.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .errors import FactsError, Problem
+from .yamlio import load_document, plain, problems_from_validation, read_text
+
+__all__ = [
+    "Facts",
+    "Candidate",
+    "Position",
+    "Interview",
+    "Person",
+    "Sent",
+    "DecisionTimeline",
+    "FollowUp",
+    "Response",
+    "Reply",
+    "OtherApplication",
+    "parse_facts",
+    "load_facts",
+]
+
+Culture = Literal["formal", "casual"]
+Industry = Literal[
+    "technology", "finance", "healthcare", "education", "government", "retail",
+    "manufacturing", "consulting", "media", "legal", "nonprofit", "hospitality", "other",
+]
+InterviewFormat = Literal["onsite", "video", "phone"]
+HowItWent = Literal["well", "mixed", "badly"]
+Role = Literal["hiring_manager", "interviewer", "recruiter", "coordinator"]
+LinkedIn = Literal["none", "requested", "connected"]
+NoteChannel = Literal["email", "handwritten", "letter"]
+ContactChannel = Literal["email", "phone", "letter", "linkedin"]
+ResponseKind = Literal["update", "offer", "second_round", "rejection"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+
+
+class Candidate(_Model):
+    name: str = Field(min_length=1, description="Your name, as it should appear in drafts.")
+    email: str | None = Field(default=None, description="Your email address.")
+
+
+class Position(_Model):
+    title: str = Field(min_length=1, description="Job title applied for.")
+    company: str = Field(min_length=1, description="Company name.")
+    industry: Industry = Field(description="Industry; `technology` selects tech-specific advice.")
+    culture: Culture = Field(description="How formal the company is: `formal` or `casual`.")
+    timezone: str = Field(description="The company's IANA time zone, e.g. Europe/London; due times are given in it.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "timezone", "unknown time zone {zone!r}: use an IANA name such as Europe/London or America/New_York",
+                {"zone": value},
+            ) from None
+        return value
+
+
+class Interview(_Model):
+    start: AwareDatetime = Field(description="When the interview started (with UTC offset).")
+    end: AwareDatetime = Field(description="When it ended (with UTC offset).")
+    format: InterviewFormat = Field(description="onsite, video or phone.")
+    round: int = Field(default=1, ge=1, description="1 for a first interview, 2 for a second round, ...")
+    went: HowItWent = Field(description="How you feel it went: well, mixed or badly.")
+    still_interested: bool = Field(default=True, description="Do you still want the job?")
+    notes_taken: bool = Field(default=False, description="Have you written down what was discussed?")
+
+
+class Sent(_Model):
+    """A note that was sent (a thank-you, a formal letter)."""
+
+    at: AwareDatetime = Field(description="When it was sent.")
+    channel: NoteChannel = Field(description="email, handwritten or letter.")
+
+
+class Person(_Model):
+    name: str = Field(min_length=1, description="Full name, spelt as they spell it.")
+    title: str | None = Field(default=None, description="Job title, as on their card.")
+    email: str | None = Field(default=None, description="Email address.")
+    phone: str | None = Field(default=None, description="Phone number.")
+    role: Role = Field(default="interviewer", description="hiring_manager, interviewer, recruiter or coordinator.")
+    contact_known: bool = Field(default=False, description="Do you have their card / full contact details?")
+    linkedin: LinkedIn = Field(default="none", description="LinkedIn: none, requested or connected.")
+    thank_you: Sent | None = Field(default=None, description="The thank-you sent to them, if any.")
+    formal_letter: Sent | None = Field(default=None, description="The later, more formal letter, if any.")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@") or " " in value):
+            raise PydanticCustomError("email", "{value!r} is not an email address", {"value": value})
+        return value
+
+
+class DecisionTimeline(_Model):
+    asked: bool = Field(default=False, description="Did you ask when they will decide?")
+    expected_by: AwareDatetime | None = Field(default=None, description="When they said they would decide.")
+    informs: str | None = Field(default=None, description="Name of the person who will tell you.")
+    channel: Literal["email", "phone", "letter"] | None = Field(default=None, description="How they will tell you.")
+
+
+class FollowUp(_Model):
+    at: AwareDatetime = Field(description="When you followed up.")
+    channel: ContactChannel = Field(description="email, phone, letter or linkedin.")
+    to: list[str] = Field(min_length=1, description="Names of the people contacted.")
+    answered: bool = Field(default=False, description="Did they answer?")
+    answered_at: AwareDatetime | None = Field(default=None, description="When they answered.")
+
+
+class Reply(_Model):
+    at: AwareDatetime = Field(description="When you replied.")
+    channel: ContactChannel = Field(description="How you replied.")
+
+
+class Response(_Model):
+    kind: ResponseKind = Field(description="update, offer, second_round or rejection.")
+    at: AwareDatetime = Field(description="When it arrived.")
+    from_: str | None = Field(default=None, alias="from", description="Who it came from (a name).")
+    replied: Reply | None = Field(default=None, description="Your reply to it, if any.")
+    second_round_at: AwareDatetime | None = Field(default=None, description="For a second round: when it is.")
+
+
+class OtherApplication(_Model):
+    company: str = Field(min_length=1)
+    stage: Literal["applied", "interviewing", "offer"] = "applied"
+
+
+class Facts(_Model):
+    """Everything known about one interview, as of some moment."""
+
+    candidate: Candidate
+    position: Position
+    interview: Interview
+    interviewers: list[Person] = Field(min_length=1, description="Everyone who interviewed you.")
+    arrangers: list[Person] = Field(default_factory=list, description="People who arranged the interview (recruiter, coordinator).")
+    decision: DecisionTimeline = Field(default_factory=DecisionTimeline)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    responses: list[Response] = Field(default_factory=list)
+    other_applications: list[OtherApplication] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Facts":
+        problems = contradictions(self)
+        if problems:
+            path, message, hint = problems[0]
+            # One error per raise is all pydantic allows here; parse_facts reports them all.
+            raise PydanticCustomError("contradiction", message, {"path": path, "hint": hint, "all": problems})
+        return self
+
+    @property
+    def people(self) -> list[Person]:
+        return [*self.interviewers, *self.arrangers]
+
+    def person(self, name: str) -> Person | None:
+        key = name.casefold()
+        for p in self.people:
+            if p.name.casefold() == key:
+                return p
+        return None
+
+
+def contradictions(f: Facts) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """Facts that cannot all be true: (path, message, fix)."""
+    out: list[tuple[tuple[str | int, ...], str, str]] = []
+    start, end = f.interview.start, f.interview.end
+    if end < start:
+        out.append((("interview", "end"), "the interview ends before it starts", "check the date and UTC offset of `end`"))
+    names: dict[str, tuple[str | int, ...]] = {}
+    for group in ("interviewers", "arrangers"):
+        for i, p in enumerate(getattr(f, group)):
+            key = p.name.casefold()
+            if key in names:
+                out.append(((group, i, "name"), f"{p.name!r} is listed twice", "give each person once, with one role"))
+            names[key] = (group, i)
+            for field in ("thank_you", "formal_letter"):
+                sent = getattr(p, field)
+                if sent is not None and sent.at < start:
+                    out.append(((group, i, field, "at"), f"{field.replace('_', '-')} to {p.name} is dated before the interview started",
+                                "a note is sent after the interview: check the date and UTC offset"))
+            if p.thank_you is not None and p.formal_letter is not None and p.formal_letter.at < p.thank_you.at:
+                out.append(((group, i, "formal_letter", "at"), f"the formal letter to {p.name} is dated before the thank-you",
+                            "the formal letter follows the thank-you: check both dates"))
+    d = f.decision
+    if d.expected_by is not None and d.expected_by < start:
+        out.append((("decision", "expected_by"), "the decision is expected before the interview started", "check the date"))
+    if d.informs is not None and d.informs.casefold() not in names:
+        out.append((("decision", "informs"), f"{d.informs!r} is not one of the interviewers or arrangers",
+                    f"use one of: {', '.join(p.name for p in f.people)}, or add them"))
+    if (d.expected_by is not None or d.informs is not None) and not d.asked:
+        out.append((("decision", "asked"), "a decision date or contact is recorded but `asked` is false",
+                    "set `asked: true` (you know the timeline, so it was asked or told)"))
+    for i, fu in enumerate(f.follow_ups):
+        if fu.at < end:
+            out.append((("follow_ups", i, "at"), "a follow-up is dated before the interview ended", "check the date and UTC offset"))
+        for j, who in enumerate(fu.to):
+            if who.casefold() not in names:
+                out.append((("follow_ups", i, "to", j), f"{who!r} is not one of the interviewers or arrangers",
+                            f"use one of: {', '.join(p.name for p in f.people)}"))
+        if fu.answered_at is not None:
+            if not fu.answered:
+                out.append((("follow_ups", i, "answered"), "`answered_at` is set but `answered` is false", "set `answered: true`"))
+            if fu.answered_at < fu.at:
+                out.append((("follow_ups", i, "answered_at"), "the answer is dated before the follow-up it answers",
+                            "check both dates and their UTC offsets"))
+    for i, r in enumerate(f.responses):
+        if r.at < start:
+            out.append((("responses", i, "at"), "a response is dated before the interview started", "check the date"))
+        if r.from_ is not None and r.from_.casefold() not in names:
+            out.append((("responses", i, "from"), f"{r.from_!r} is not one of the interviewers or arrangers",
+                        f"use one of: {', '.join(p.name for p in f.people)}"))
+        if r.replied is not None and r.replied.at < r.at:
+            out.append((("responses", i, "replied", "at"), "your reply is dated before the response it answers", "check both dates"))
+        if r.second_round_at is not None and r.kind != "second_round":
+            out.append((("responses", i, "second_round_at"), "`second_round_at` is only for a response of kind second_round",
+                        "remove it or set `kind: second_round`"))
+    return out
+
+
+def _allowed(path: tuple[str | int, ...]) -> list[str]:
+    """Field names valid at `path` (for did-you-mean on misspelt keys)."""
+    model: Any = Facts
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None
+        )
+        if field is None:
+            return []
+        ann = field.annotation
+        model = _model_in(ann)
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _model_in(ann: Any) -> Any:
+    import typing
+
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _expand_contradictions(exc: ValidationError) -> ValidationError | list[tuple[Any, str, str]]:
+    for err in exc.errors():
+        if err["type"] == "contradiction":
+            return list((err.get("ctx") or {}).get("all", []))
+    return exc
+
+
+def parse_facts(data: Any, *, file: str | None = None, doc: Any = None) -> Facts:
+    """Validate facts given as a dict (or JSON text); raise :class:`FactsError` listing every problem."""
+    try:
+        if isinstance(data, (str, bytes)):
+            return Facts.model_validate_json(data)
+        # Python objects are validated in JSON mode, so ISO strings are accepted as times,
+        # exactly as from a file, while strictness still refuses "3" for 3.
+        import json
+
+        return Facts.model_validate_json(json.dumps(data, default=_json_default, ensure_ascii=False))
+    except ValidationError as exc:
+        problems: list[Problem] = []
+        errors = [e for e in exc.errors() if e["type"] != "contradiction"]
+        if errors:
+            problems += problems_from_validation(exc, doc, allowed_fields=_allowed)
+            problems = [p for p in problems if p.code != "contradiction"]
+        for path, message, hint in _contradictions_of(exc):
+            problems.append(doc.problem(path, message, hint, code="contradiction") if doc is not None
+                            else Problem(message=message, path=tuple(path), hint=hint, code="contradiction"))
+        raise FactsError(problems, source=file) from None
+
+
+def _contradictions_of(exc: ValidationError) -> list[tuple[Any, str, str]]:
+    for err in exc.errors():
+        if err["type"] == "contradiction":
+            return [(tuple(p), m, h) for p, m, h in (err.get("ctx") or {}).get("all", [])]
+    return []
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.isoformat()  # pydantic then reports it as lacking an offset
+        return value.isoformat()
+    raise TypeError(f"cannot represent {type(value).__name__} in facts")
+
+
+def load_facts(source: str | os.PathLike[str]) -> Facts:
+    """Read facts from a YAML or JSON file (`-` for stdin); errors carry file:line:col."""
+    try:
+        text, name = read_text(source)
+    except OSError as exc:
+        raise FactsError(Problem(message=f"cannot read facts: {exc.strerror or exc}", file=str(source),
+                                 hint="check the path", code="unreadable"), source=str(source)) from None
+    doc, problem = load_document(text, name)
+    if problem is not None:
+        raise FactsError(problem, source=name)
+    assert doc is not None
+    if not isinstance(doc.data, dict):
+        raise FactsError(doc.problem((), "facts must be a mapping with candidate, position, interview, interviewers, ...",
+                                     "start from one of the files in examples/"), source=name)
+    return parse_facts(plain(doc.data), file=name, doc=doc)

@@ -1,0 +1,306 @@
+"""Policy packs: the YAML format, its validation, and where packs are found.
+
+A pack is checked in two passes, both reporting every problem at
+file:line:col with a fix: pydantic checks the shape, then
+:func:`check_pack` checks meaning (unknown facts, operators, sources,
+channels that do not fit the action).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .businesstime import parse_window
+from .catalogue import ACTIONS, ANCHORS, CHANNELS, FACTS, PERSON_TARGETS, PRIORITIES, TARGETS
+from .conditions import All, Condition, Test, parse_condition
+from .errors import PackError, PackNotFound, Problem
+from .sources import library
+from .yamlio import Document, load_document, plain, problems_from_validation, read_text
+
+__all__ = ["Pack", "Rule", "Due", "Citation", "Settings", "PackFile", "load_pack_file", "builtin_pack_paths", "find_pack"]
+
+ActionKind = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
+Target = Literal[tuple(TARGETS)]  # type: ignore[valid-type]
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
+Anchor = Literal[tuple(ANCHORS)]  # type: ignore[valid-type]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class Citation(_Model):
+    article: str = Field(description="Key of an article in sources.yaml.")
+    items: list[str] = Field(default_factory=list, description="ADVICE item ids, e.g. [T1, T2].")
+
+
+class Due(_Model):
+    """When an action is due: an anchor plus an offset, optionally at a time of day."""
+
+    from_: Anchor = Field(alias="from", description="What the due time counts from.")
+    hours: float | None = Field(default=None, ge=0, description="Offset in hours.")
+    days: int | None = Field(default=None, ge=0, description="Offset in calendar days.")
+    business_days: int | None = Field(default=None, ge=0, description="Offset in business days (Mon-Fri).")
+    time: str | None = Field(default=None, description="Time of day (HH:MM, company time zone) on the resulting day.")
+
+    @model_validator(mode="after")
+    def _one_offset(self) -> "Due":
+        given = [n for n in ("hours", "days", "business_days") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise PydanticCustomError("due_offsets", "give one offset, not {given}", {"given": " and ".join(given)})
+        if self.time is not None and not _HHMM.match(self.time):
+            raise PydanticCustomError("due_time", "time {time!r} is not HH:MM (24-hour)", {"time": self.time})
+        if self.time is not None and self.hours is not None:
+            raise PydanticCustomError("due_offsets", "`time` goes with `days` or `business_days`, not `hours`", {})
+        return self
+
+
+class Settings(_Model):
+    call_windows: list[str] = Field(
+        default_factory=lambda: ["10:00-11:45", "14:00-16:30"],
+        description="When calls may be suggested (company time zone, business days).",
+    )
+
+    @field_validator("call_windows")
+    @classmethod
+    def _windows(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise PydanticCustomError("call_windows", "give at least one call window such as 10:00-11:45", {})
+        for w in value:
+            try:
+                parse_window(w)
+            except ValueError as exc:
+                raise PydanticCustomError("call_windows", str(exc), {}) from None
+        return value
+
+
+class Rule(_Model):
+    id: str = Field(description="Unique id in the pack: lower-case words joined by hyphens.")
+    title: str | None = Field(default=None, description="Short title shown instead of the generated one.")
+    when: Any = Field(default=None, description="The condition (see docs/packs.md); left out, the rule always applies.")
+    action: ActionKind = Field(description="What to do (one of the action catalogue).")
+    avoid: bool = Field(default=False, description="true: advice NOT to do the action now.")
+    target: Target = Field(description="Whom the action is for.")
+    channel: Channel = Field(description="Through which channel.")
+    priority: Priority = Field(default="normal", description="critical, high, normal or low.")
+    due: Due | None = Field(default=None, description="When it is due (for avoid rules: until when).")
+    rationale: str = Field(min_length=1, description="Why, in the pack's own words.")
+    sources: list[Citation] = Field(description="Articles and ADVICE items the rule rests on; [] if none.")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise PydanticCustomError("rule_id", "rule id {id!r} must be lower-case letters, digits and hyphens", {"id": value})
+        return value
+
+
+class Pack(_Model):
+    name: str = Field(description="Short name used with --pack.")
+    title: str = Field(description="Human title.")
+    summary: str = Field(description="One or two sentences on the advice style.")
+    version: str = Field(default="1", description="Version of the pack (quote it: \"1.0\").")
+    settings: Settings = Field(default_factory=Settings)
+    rules: list[Rule] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise PydanticCustomError("pack_name", "pack name {name!r} must be lower-case letters, digits and hyphens", {"name": value})
+        return value
+
+
+@dataclass
+class PackFile:
+    """A validated pack plus where it came from, its parsed conditions and positions."""
+
+    pack: Pack
+    origin: str  # file path, or "builtin"
+    path: Path | None
+    conditions: dict[str, Condition | None]
+    doc: Document | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _allowed(path: tuple[str | int, ...]) -> list[str]:
+    model: Any = Pack
+    for part in path:
+        if isinstance(part, int):
+            continue
+        f = model.model_fields.get(part) or next((v for v in model.model_fields.values() if v.alias == part), None)
+        if f is None:
+            return []
+        from .facts import _model_in
+
+        model = _model_in(f.annotation)
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory>", path: Path | None = None) -> PackFile:
+    """Validate a pack given as plain data; raise :class:`PackError` with every problem."""
+    import json
+
+    file = doc.file if doc else None
+    if not isinstance(data, dict):
+        p = doc.problem((), "a pack must be a mapping with name, title, summary and rules",
+                        "start from `followup new-pack` or a built-in pack") if doc else Problem("a pack must be a mapping")
+        raise PackError([p], source=file)
+    try:
+        pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
+    except ValidationError as exc:
+        raise PackError(problems_from_validation(exc, doc, allowed_fields=_allowed), source=file) from None
+    problems: list[Problem] = []
+
+    def report(where: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        problems.append(doc.problem(where, message, hint) if doc else Problem(message, tuple(where), hint=hint))
+
+    conditions = check_pack(pack, data, report)
+    if problems:
+        raise PackError(problems, source=file)
+    return PackFile(pack=pack, origin=origin, path=path, conditions=conditions, doc=doc)
+
+
+def check_pack(pack: Pack, raw: dict[str, Any], report: Any) -> dict[str, Condition | None]:
+    """Meaning-level checks; returns each rule's parsed condition."""
+    lib = library()
+    seen: dict[str, int] = {}
+    conditions: dict[str, Condition | None] = {}
+    for i, rule in enumerate(pack.rules):
+        here: tuple[str | int, ...] = ("rules", i)
+        if rule.id in seen:
+            report(here + ("id",), f"rule id `{rule.id}` is already used by rule #{seen[rule.id] + 1}", "give every rule its own id")
+        seen.setdefault(rule.id, i)
+        person = rule.target in PERSON_TARGETS
+        cond = None
+        if rule.when is not None:
+            cond = parse_condition(raw["rules"][i]["when"], here + ("when",), report, allow_person=person)
+        conditions[rule.id] = cond
+        spec = ACTIONS[rule.action]
+        if rule.channel not in spec.channels:
+            report(here + ("channel",), f"`{rule.action}` cannot go through `{rule.channel}`",
+                   f"use one of: {', '.join(spec.channels)}")
+        if rule.due is not None:
+            needed = ANCHORS[rule.due.from_]
+            if needed and cond is not None and needed not in _guaranteed(cond):
+                report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, which the condition does not guarantee",
+                       f"add a condition that ensures it, e.g. `{_guard_example(needed)}`")
+            elif needed and cond is None:
+                report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, but the rule has no condition",
+                       f"add `when: {_guard_example(needed)}`")
+        for j, cite in enumerate(rule.sources):
+            where = here + ("sources", j)
+            if cite.article not in lib.articles:
+                guess = difflib.get_close_matches(cite.article, list(lib.articles), n=1)
+                report(where + ("article",), f"unknown article `{cite.article}`",
+                       (f"did you mean `{guess[0]}`? " if guess else "") + f"articles: {', '.join(lib.articles)}")
+            for k, item in enumerate(cite.items):
+                if item not in lib.items:
+                    guess = difflib.get_close_matches(item, list(lib.items), n=1)
+                    report(where + ("items", k), f"unknown advice item `{item}`",
+                           (f"did you mean `{guess[0]}`? " if guess else "") + "items are listed in sources.yaml (D1-D3, T1-T8, N1, F1-F7, O1-O5)")
+                elif cite.article in lib.articles and cite.article not in lib.items[item].articles:
+                    report(where + ("items", k), f"item {item} is not drawn from `{cite.article}`",
+                           f"{item} comes from: {', '.join(lib.items[item].articles)}")
+    return conditions
+
+
+def _guard_example(fact: str) -> str:
+    spec = FACTS[fact]
+    for name, other in FACTS.items():
+        if fact in other.implies_present and other.type == "bool":
+            return f"{name}: true"
+    return f"{spec.name}: {{present: true}}"
+
+
+def _guaranteed(cond: Condition) -> set[str]:
+    """Nullable facts sure to be present whenever `cond` holds (from its top-level conjuncts)."""
+    items = cond.items if isinstance(cond, All) else (cond,)
+    out: set[str] = set()
+    for c in items:
+        if isinstance(c, All):
+            out |= _guaranteed(c)
+        elif isinstance(c, Test):
+            spec = FACTS[c.fact]
+            if c.op == "present":
+                if c.value:
+                    out.add(c.fact)
+                    out |= set(spec.implies_present)
+            elif spec.nullable:  # a comparison on an absent fact is false
+                out.add(c.fact)
+                out |= set(spec.implies_present)
+            elif spec.type == "bool" and c.op == "eq" and c.value is True:
+                out |= set(spec.implies_present)
+            elif spec.absent_value is not None and _excludes(c, spec.absent_value):
+                out |= set(spec.implies_present)
+    return out
+
+
+def _excludes(t: Test, value: str) -> bool:
+    """The test cannot hold when the fact equals `value`."""
+    if t.op == "eq":
+        return t.value != value
+    if t.op == "ne":
+        return t.value == value
+    if t.op == "in":
+        return value not in t.value
+    if t.op == "not_in":
+        return value in t.value
+    return False
+
+
+def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None) -> PackFile:
+    """Read and validate one pack file."""
+    path = Path(source)
+    try:
+        text, name = read_text(path)
+    except OSError as exc:
+        raise PackError(Problem(f"cannot read pack: {exc.strerror or exc}", file=str(path), hint="check the path",
+                                code="unreadable"), source=str(path)) from None
+    doc, problem = load_document(text, name)
+    if problem is not None:
+        raise PackError(problem, source=name)
+    assert doc is not None
+    return parse_pack(plain(doc.data), doc=doc, origin=origin or str(path), path=path)
+
+
+def builtin_pack_paths() -> dict[str, Path]:
+    """Built-in packs by name."""
+    root = resources.files("followup.policies")
+    out = {}
+    for entry in root.iterdir():
+        name = entry.name
+        if name.endswith((".yaml", ".yml")) and name != "sources.yaml" and entry.is_file():
+            out[name.rsplit(".", 1)[0]] = Path(str(entry))
+    return dict(sorted(out.items()))
+
+
+def find_pack(name_or_path: str | os.PathLike[str], extra: dict[str, Path] | None = None) -> Path:
+    """The file of a pack given by name (extra packs first, then built-ins) or by path."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
+        if candidate.is_file():
+            return candidate
+        raise PackNotFound(f"no pack file at {text}: check the path")
+    packs = {**builtin_pack_paths(), **(extra or {})}
+    if text in packs:
+        return packs[text]
+    guess = difflib.get_close_matches(text, list(packs), n=1)
+    hint = f"did you mean `{guess[0]}`? " if guess else ""
+    raise PackNotFound(f"no pack named {text!r}: {hint}known packs: {', '.join(packs)} (or give a path to a .yaml file)")

@@ -1,0 +1,101 @@
+"""Advice as text: a rich table for terminals, Markdown, JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .results import Action, Advice
+
+__all__ = ["render_text", "render_markdown", "render_json", "format_due", "sources_text"]
+
+
+def format_due(dt: datetime | None, at: datetime | None = None) -> str:
+    if dt is None:
+        return "-"
+    text = dt.strftime("%a %d %b %H:%M")
+    return text
+
+
+def sources_text(action: Action) -> str:
+    if not action.sources:
+        return "(the pack's own reasoning)"
+    return "; ".join(f"{s.article}" + (f" {','.join(s.items)}" if s.items else "") for s in action.sources)
+
+
+def _when(a: Action) -> str:
+    due = format_due(a.due)
+    if a.avoid and a.due is not None:
+        return f"until {due}"
+    if a.suggested_at is not None and a.suggested_at != a.due:
+        return f"{due} (call {format_due(a.suggested_at)})"
+    return due
+
+
+def _because_lines(a: Action) -> list[str]:
+    out = []
+    for b in a.because or []:
+        mark = "✓" if b.held != b.negated else "✗"
+        neg = "not " if b.negated else ""
+        value = "absent" if b.value is None else (str(b.value).lower() if isinstance(b.value, bool) else b.value)
+        out.append(f"{mark} {neg}{b.test}  (was {value})")
+    return out
+
+
+def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = False, color: bool | None = None,
+                width: int | None = None) -> None:
+    """A table of the ranked actions; colour only on a terminal unless `color` says otherwise."""
+    console = Console(file=file, force_terminal=color, no_color=(color is False), width=width,
+                      highlight=False, soft_wrap=False)
+    head = Text.assemble(
+        (f"{advice.candidate}", "bold"), f" — {advice.position} at {advice.company}\n",
+        f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})   ",
+        f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone}",
+    )
+    console.print(head)
+    if not advice.actions:
+        console.print("Nothing to do right now under this pack.")
+        return
+    table = Table(show_lines=True, expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("Action")
+    table.add_column("Channel")
+    table.add_column("Due")
+    table.add_column("Why")
+    style = {"overdue": "bold red", "today": "yellow", "upcoming": ""}
+    for a in advice.actions:
+        title = Text(("✗ " if a.avoid else "") + a.title, style="bold" if not a.avoid else "italic")
+        why = Text(a.rationale + "\n")
+        why.append("Sources: " + sources_text(a), style="dim")
+        if explain:
+            why.append("\nBecause:\n  " + "\n  ".join(_because_lines(a)) if a.because else "\nBecause: (no condition)", style="cyan")
+        table.add_row(str(a.rank), title, a.channel, Text(_when(a) + f"\n{a.urgency}", style=style[a.urgency]), why)
+    console.print(table)
+
+
+def render_markdown(advice: Advice, *, explain: bool = False) -> str:
+    lines = [
+        f"# Next steps: {advice.position} at {advice.company}",
+        "",
+        f"*{advice.candidate}* · pack **{advice.pack.title}** (`{advice.pack.name}` v{advice.pack.version}) · "
+        f"as of {advice.at.strftime('%a %d %b %Y %H:%M')} ({advice.timezone})",
+        "",
+    ]
+    if not advice.actions:
+        lines.append("Nothing to do right now under this pack.")
+    for a in advice.actions:
+        prefix = "**Don't:** " if a.avoid else ""
+        lines.append(f"{a.rank}. {prefix}**{a.title}** — {a.channel}, {'until' if a.avoid else 'due'} {_when(a)} ({a.urgency})")
+        lines.append(f"   - Why: {a.rationale}")
+        lines.append(f"   - Sources: {sources_text(a)}")
+        if explain and a.because:
+            lines.append("   - Because: " + "; ".join(_because_lines(a)))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(advice: Advice) -> str:
+    return advice.model_dump_json(indent=2, exclude_none=False) + "\n"

@@ -1,0 +1,87 @@
+"""What an evaluation returns: ranked, explained actions (typed, JSON-serialisable)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
+
+Urgency = Literal["overdue", "today", "upcoming"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Target(_Result):
+    kind: str = Field(description="Target selector of the rule (each_interviewer, company, self, ...).")
+    name: str | None = Field(default=None, description="The person's name, for a person target.")
+    title: str | None = None
+    email: str | None = None
+    role: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return f"{self.name}" + (f" ({self.title})" if self.title else "")
+        return {"company": "the company", "self": "yourself"}.get(self.kind, self.kind)
+
+
+class SourceRef(_Result):
+    article: str
+    title: str
+    items: list[str] = Field(default_factory=list)
+
+
+class BecauseItem(_Result):
+    test: str = Field(description="The test as written, e.g. `hours_since_interview < 24`.")
+    fact: str
+    value: Any = Field(description="The fact's value at evaluation time (null when absent).")
+    held: bool = Field(description="Whether the test held (before any enclosing `not`).")
+    negated: bool = Field(default=False, description="The test sits under a `not`.")
+
+
+class Action(_Result):
+    rank: int = Field(description="1 is the most important.")
+    rule: str = Field(description="Id of the rule that recommends it.")
+    pack: str = Field(description="Pack the rule comes from.")
+    layer: str | None = Field(default=None, description="For packs that extend others: the pack file the rule was defined or last overridden in.")
+    kind: str = Field(description="Action kind from the catalogue.")
+    avoid: bool = Field(description="true: advice NOT to do this now.")
+    title: str = Field(description="One line saying what to do.")
+    target: Target
+    channel: str
+    priority: str
+    score: int
+    urgency: Urgency
+    due: datetime | None = Field(description="Deadline (for avoid advice: until when), in the company's time zone.")
+    suggested_at: datetime | None = Field(default=None, description="For calls: when to call, inside the allowed call windows.")
+    rationale: str
+    sources: list[SourceRef]
+    because: list[BecauseItem] | None = Field(default=None, description="The because-trace (with explain=True).")
+
+
+class PackRef(_Result):
+    name: str
+    title: str
+    version: str
+    origin: str
+
+
+class Advice(_Result):
+    """Ranked next actions for one set of facts under one pack at one moment."""
+
+    schema_version: Literal[1] = 1
+    candidate: str
+    position: str
+    company: str
+    timezone: str
+    at: datetime = Field(description="Evaluation time, in the company's time zone.")
+    pack: PackRef
+    actions: list[Action]
+
+    def to_json(self, **kw: Any) -> str:
+        return self.model_dump_json(indent=2, **kw)

@@ -1,0 +1,1 @@
+"""followup's built-in plugins, each registered like a third-party plugin."""

@@ -1,0 +1,1 @@
+"""The built-in policy packs (YAML), shipped as package data."""
