@@ -57,6 +57,7 @@ _FACTS = [
     _f("decision.days_past", "int", "Calendar days since the expected decision date (negative before it); absent when no date is known.", nullable=True),
     _f("decision.passed", "bool", "The expected decision date has passed.", implies=("decision.days_past",)),
     _f("decision.contact_known", "bool", "It is known who will give the decision."),
+    _f("decision.call_invited", "bool", "Someone invited the candidate to call about the decision."),
     # follow-ups
     _f("follow_ups.count", "int", "Status follow-ups made so far (any channel)."),
     _f("follow_ups.unanswered", "int", "Follow-ups nobody has answered."),

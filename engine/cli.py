@@ -100,3 +100,6 @@ def packs(ctx: click.Context, as_json: bool) -> None:
 
 def main() -> None:
     cli(prog_name="followup")
+
+
+# Commands kept in their own modules register themselves on `cli` when imported.

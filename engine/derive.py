@@ -80,6 +80,7 @@ def derive(facts: Facts, at: datetime) -> Derived:
         "decision.days_past": (today - expected.date()).days if expected else None,
         "decision.passed": bool(expected is not None and now > expected),
         "decision.contact_known": d.informs is not None,
+        "decision.call_invited": d.call_invited,
         "follow_ups.count": len(fus),
         "follow_ups.unanswered": sum(1 for f in fus if not f.answered),
         "follow_ups.calls": sum(1 for f in fus if f.channel == "phone"),

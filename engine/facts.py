@@ -119,6 +119,7 @@ class DecisionTimeline(_Model):
     expected_by: AwareDatetime | None = Field(default=None, description="When they said they would decide.")
     informs: str | None = Field(default=None, description="Name of the person who will tell you.")
     channel: Literal["email", "phone", "letter"] | None = Field(default=None, description="How they will tell you.")
+    call_invited: bool = Field(default=False, description="Someone told you to call them about the decision.")
 
 
 class FollowUp(_Model):
