@@ -38,6 +38,7 @@ class CompiledRule:
     spec: ActionSpec
     sources: tuple[SourceRef, ...]
     layer: str | None
+    pack: str | None = None  # the pack that defined the rule (for packs that extend others)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class CompiledPack:
         return self.file.pack.name
 
 
-def compile_pack(pf: PackFile, layers: dict[str, str] | None = None) -> CompiledPack:
-    """Compile `pf` to durable-rules; `layers` maps rule id to the file it came from."""
+def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict[str, str] | None = None) -> CompiledPack:
+    """Compile `pf` to durable-rules; `layers` maps rule id to the file it came from, `packs` to the pack that defined it."""
     lib = library()
     fields: dict[str, str] = {}
 
@@ -83,7 +84,7 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None) -> Compiled
             SourceRef(article=c.article, title=lib.articles[c.article].title, items=list(c.items)) for c in rule.sources
         )
         compiled.append(CompiledRule(rule, name, cond, person, ACTIONS[rule.action], refs,
-                                     (layers or {}).get(rule.id)))
+                                     (layers or {}).get(rule.id), (packs or {}).get(rule.id)))
     try:
         ruleset = Ruleset(definition)
     except RulesetError as exc:

@@ -13,7 +13,8 @@ from .compiler import CompiledPack, compile_pack
 from .errors import FactsError, Problem
 from .evaluation import evaluate
 from .facts import Facts, load_facts, parse_facts
-from .packs import find_pack, load_pack_file
+from .discovery import PackLocation, discover, find
+from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
 
@@ -32,36 +33,48 @@ class Engine:
 
     def __init__(self, *, load_entrypoints: bool = True, plugins: Iterable[Any] = ()) -> None:
         self.pm = make_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
-        self._compiled: dict[tuple[str, int], CompiledPack] = {}
+        self._compiled: dict[str, tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
         self._lock = threading.Lock()
 
     # --- packs ---------------------------------------------------------------
 
+    def pack_locations(self) -> list[PackLocation]:
+        """Every pack that can be found by name, best-ranked first, shadowed ones included.
+
+        Order: FOLLOWUP_PACKS_PATH folders, packs of installed plugins, built-ins.
+        """
+        return discover(self.pm)
+
     def pack_paths(self) -> dict[str, Path]:
-        """Packs known by name: plugin-contributed packs, built-ins included (file stem = name)."""
+        """The pack each name selects (see :meth:`pack_locations` for the order)."""
         found: dict[str, Path] = {}
-        # pluggy calls the most recently registered plugin first; earlier ones must win
-        for contributed in reversed(self.pm.hook.followup_packs()):
-            for entry in contributed:
-                path = Path(entry)
-                files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-                for f in files:
-                    found.setdefault(f.stem, f)
+        for loc in self.pack_locations():
+            found.setdefault(loc.name, loc.path)
         return found
 
+    def find_pack(self, pack: str | os.PathLike[str], *, skip: Path | None = None) -> Path:
+        """The file of a pack given by name or path; `skip` leaves one file out (for a pack extending one it shadows)."""
+        return find(pack, self.pack_locations(), skip=skip)
+
+    def resolve_pack(self, pack: str | os.PathLike[str]) -> ResolvedPack:
+        """The pack with its `extends` chain applied (not compiled, not cached)."""
+        return load_resolved(self.find_pack(pack), lambda name, requester: self.find_pack(name, skip=requester))
+
     def load_pack(self, pack: str | os.PathLike[str] | CompiledPack) -> CompiledPack:
-        """A compiled pack, by name or path (compiled once, recompiled if the file changes)."""
+        """A compiled pack, by name or path (compiled once, recompiled when any file of its chain changes)."""
         if isinstance(pack, CompiledPack):
             return pack
-        path = find_pack(pack, self.pack_paths()).resolve()
-        key = (str(path), path.stat().st_mtime_ns)
+        found = self.find_pack(pack)
+        path = found.resolve()
         with self._lock:
-            cached = self._compiled.get(key)
-        if cached is not None:
-            return cached
-        compiled = compile_pack(load_pack_file(path, origin=str(path)))
+            cached = self._compiled.get(str(path))
+        if cached is not None and _stamps(cached[0]) == cached[0]:
+            return cached[1]
+        resolved = self.resolve_pack(found)
+        stamps = tuple((p.resolve(), p.stat().st_mtime_ns) for p in resolved.paths)
+        compiled = compile_pack(resolved.file, resolved.layers, resolved.packs)
         with self._lock:
-            self._compiled[key] = compiled
+            self._compiled[str(path)] = (stamps, compiled)
         return compiled
 
     # --- evaluation ----------------------------------------------------------
@@ -77,6 +90,17 @@ class Engine:
         """Ranked next actions for `facts` under `pack` at `at` (default: now)."""
         f = coerce_facts(facts)
         return evaluate(self.load_pack(pack), f, resolve_at(at, f), explain=explain)
+
+
+def _stamps(stamps: tuple[tuple[Path, int], ...]) -> tuple[tuple[Path, int], ...]:
+    """Current modification times of the files in `stamps` (-1 for a file gone)."""
+    out = []
+    for p, _ in stamps:
+        try:
+            out.append((p, p.stat().st_mtime_ns))
+        except OSError:
+            out.append((p, -1))
+    return tuple(out)
 
 
 def coerce_facts(facts: FactsInput) -> Facts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from .businesstime import add_business_days, next_call_slot
 from .compiler import CompiledPack, CompiledRule
@@ -60,9 +60,12 @@ def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | No
     return out
 
 
-def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = False) -> Advice:
-    """Rank the actions `cp` recommends for `facts` at `at`."""
+def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = False,
+             enrich: Callable[[Facts, Derived], Derived] | None = None) -> Advice:
+    """Rank the actions `cp` recommends for `facts` at `at` (`enrich`: plugin-derived values, see enrich.py)."""
     derived = derive(facts, at)
+    if enrich is not None:
+        derived = enrich(facts, derived)
     asserted = subject_facts(cp, derived)
     by_id = {fact["id"]: subject for subject, fact in asserted}
     fired = cp.ruleset.fire([fact for _, fact in asserted])
@@ -114,7 +117,7 @@ def _action(cr: CompiledRule, subject: Subject | None, derived: Derived, cp: Com
     return Action.model_construct(
         rank=0,
         rule=rule.id,
-        pack=cp.file.pack.name,
+        pack=cr.pack or cp.file.pack.name,
         layer=cr.layer,
         kind=rule.action,
         avoid=rule.avoid,

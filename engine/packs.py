@@ -26,7 +26,8 @@ from .errors import PackError, PackNotFound, Problem
 from .sources import library
 from .yamlio import Document, load_document, plain, problems_from_validation, read_text
 
-__all__ = ["Pack", "Rule", "Due", "Citation", "Settings", "PackFile", "load_pack_file", "builtin_pack_paths", "find_pack"]
+__all__ = ["Pack", "Rule", "RuleOverride", "Due", "Citation", "Settings", "PackFile", "load_pack_file", "parse_pack",
+           "check_rule", "builtin_pack_paths", "find_pack", "is_pack_path"]
 
 ActionKind = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 Target = Literal[tuple(TARGETS)]  # type: ignore[valid-type]
@@ -108,13 +109,40 @@ class Rule(_Model):
         return value
 
 
+class RuleOverride(_Model):
+    """A change to an inherited rule: its id plus only the fields to change."""
+
+    id: str = Field(description="Id of the inherited rule to change.")
+    title: str | None = Field(default=None, description="New title (null: back to the generated one).")
+    when: Any = Field(default=None, description="New condition, replacing the inherited one whole (null: always applies).")
+    action: ActionKind | None = Field(default=None, description="New action kind.")
+    avoid: bool | None = Field(default=None, description="New avoid flag.")
+    target: Target | None = Field(default=None, description="New target.")
+    channel: Channel | None = Field(default=None, description="New channel.")
+    priority: Priority | None = Field(default=None, description="New priority.")
+    due: Due | None = Field(default=None, description="New due time (null: no due time).")
+    rationale: str | None = Field(default=None, min_length=1, description="New rationale.")
+    sources: list[Citation] | None = Field(default=None, description="New sources, replacing the inherited list.")
+
+
+# Fields of a rule an override may set to null (the others always need a value).
+NULLABLE_OVERRIDES = frozenset({"title", "when", "due"})
+
+
 class Pack(_Model):
     name: str = Field(description="Short name used with --pack.")
     title: str = Field(description="Human title.")
     summary: str = Field(description="One or two sentences on the advice style.")
     version: str = Field(default="1", description="Version of the pack (quote it: \"1.0\").")
-    settings: Settings = Field(default_factory=Settings)
-    rules: list[Rule] = Field(min_length=1)
+    extends: str | None = Field(
+        default=None,
+        description="Pack this one builds on: the name of a built-in or installed pack, or a path relative to this file.",
+    )
+    settings: Settings = Field(default_factory=Settings, description="Left out in a pack that extends another: inherited.")
+    disable: list[str] = Field(default_factory=list, description="Ids of inherited rules to switch off.")
+    overrides: list[RuleOverride] = Field(
+        default_factory=list, description="Changes to inherited rules: each gives the rule's id and only the fields to change.")
+    rules: list[Rule] = Field(default_factory=list, description="The pack's own rules (at least one unless it extends another pack).")
 
     @field_validator("name")
     @classmethod
@@ -158,9 +186,9 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
 
     file = doc.file if doc else None
     if not isinstance(data, dict):
-        p = doc.problem((), "a pack must be a mapping with name, title, summary and rules",
-                        "start from `followup new-pack` or a built-in pack") if doc else Problem("a pack must be a mapping")
-        raise PackError([p], source=file)
+        raise PackError([_not_a_pack(doc, "a pack must be a mapping with name, title, summary and rules")], source=file)
+    if not any(key in data for key in ("name", "rules", "extends", "overrides")):
+        raise PackError([_not_a_pack(doc, "this is not a pack: it has none of name, extends or rules")], source=file)
     try:
         pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
@@ -176,48 +204,70 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     return PackFile(pack=pack, origin=origin, path=path, conditions=conditions, doc=doc)
 
 
+def _not_a_pack(doc: Document | None, message: str) -> Problem:
+    hint = "start from `followup new-pack NAME` or copy a built-in pack"
+    return doc.problem((), message, hint, code="not_a_pack") if doc else Problem(message, hint=hint, code="not_a_pack")
+
+
 def check_pack(pack: Pack, raw: dict[str, Any], report: Any) -> dict[str, Condition | None]:
-    """Meaning-level checks; returns each rule's parsed condition."""
-    lib = library()
+    """Meaning-level checks of one pack file; returns each of its own rules' parsed condition."""
     seen: dict[str, int] = {}
     conditions: dict[str, Condition | None] = {}
+    if pack.extends is None:
+        if not pack.rules:
+            report(("rules",) if "rules" in raw else (), "a pack needs at least one rule",
+                   "add a rule under `rules:`, or build on another pack with `extends: conservative`")
+        for key in ("overrides", "disable"):
+            if raw.get(key):
+                report((key,), f"`{key}` changes inherited rules, but this pack does not extend another",
+                       "add `extends: <pack>` (e.g. conservative), or move the rules under `rules:`")
+    elif not str(pack.extends).strip():
+        report(("extends",), "`extends` is empty", "give a pack name such as conservative, or a path such as ./base.yaml")
     for i, rule in enumerate(pack.rules):
         here: tuple[str | int, ...] = ("rules", i)
         if rule.id in seen:
             report(here + ("id",), f"rule id `{rule.id}` is already used by rule #{seen[rule.id] + 1}", "give every rule its own id")
         seen.setdefault(rule.id, i)
-        person = rule.target in PERSON_TARGETS
-        cond = None
-        if rule.when is not None:
-            cond = parse_condition(raw["rules"][i]["when"], here + ("when",), report, allow_person=person)
-        conditions[rule.id] = cond
-        spec = ACTIONS[rule.action]
-        if rule.channel not in spec.channels:
-            report(here + ("channel",), f"`{rule.action}` cannot go through `{rule.channel}`",
-                   f"use one of: {', '.join(spec.channels)}")
-        if rule.due is not None:
-            needed = ANCHORS[rule.due.from_]
-            if needed and cond is not None and needed not in _guaranteed(cond):
-                report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, which the condition does not guarantee",
-                       f"add a condition that ensures it, e.g. `{_guard_example(needed)}`")
-            elif needed and cond is None:
-                report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, but the rule has no condition",
-                       f"add `when: {_guard_example(needed)}`")
-        for j, cite in enumerate(rule.sources):
-            where = here + ("sources", j)
-            if cite.article not in lib.articles:
-                guess = difflib.get_close_matches(cite.article, list(lib.articles), n=1)
-                report(where + ("article",), f"unknown article `{cite.article}`",
-                       (f"did you mean `{guess[0]}`? " if guess else "") + f"articles: {', '.join(lib.articles)}")
-            for k, item in enumerate(cite.items):
-                if item not in lib.items:
-                    guess = difflib.get_close_matches(item, list(lib.items), n=1)
-                    report(where + ("items", k), f"unknown advice item `{item}`",
-                           (f"did you mean `{guess[0]}`? " if guess else "") + "items are listed in sources.yaml (D1-D3, T1-T8, N1, F1-F7, O1-O5)")
-                elif cite.article in lib.articles and cite.article not in lib.items[item].articles:
-                    report(where + ("items", k), f"item {item} is not drawn from `{cite.article}`",
-                           f"{item} comes from: {', '.join(lib.items[item].articles)}")
+        conditions[rule.id] = check_rule(rule, here, report)
     return conditions
+
+
+def check_rule(rule: Rule, here: tuple[str | int, ...], report: Any) -> Condition | None:
+    """Meaning-level checks of one rule (its fields located under `here`); returns its parsed condition."""
+    lib = library()
+    person = rule.target in PERSON_TARGETS
+    cond = None
+    if rule.when is not None:
+        cond = parse_condition(rule.when, here + ("when",), report, allow_person=person)
+    spec = ACTIONS[rule.action]
+    if rule.channel not in spec.channels:
+        report(here + ("channel",), f"`{rule.action}` cannot go through `{rule.channel}`",
+               f"use one of: {', '.join(spec.channels)}")
+    if not rule.rationale.strip():
+        report(here + ("rationale",), "the rationale is blank", "say in a sentence or two why the rule gives this advice")
+    if rule.due is not None:
+        needed = ANCHORS[rule.due.from_]
+        if needed and cond is not None and needed not in _guaranteed(cond):
+            report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, which the condition does not guarantee",
+                   f"add a condition that ensures it, e.g. `{_guard_example(needed)}`")
+        elif needed and cond is None and rule.when is None:
+            report(here + ("due", "from"), f"`from: {rule.due.from_}` needs `{needed}`, but the rule has no condition",
+                   f"add `when: {_guard_example(needed)}`")
+    for j, cite in enumerate(rule.sources):
+        where = here + ("sources", j)
+        if cite.article not in lib.articles:
+            guess = difflib.get_close_matches(cite.article, list(lib.articles), n=1)
+            report(where + ("article",), f"unknown article `{cite.article}`",
+                   (f"did you mean `{guess[0]}`? " if guess else "") + f"articles: {', '.join(lib.articles)}")
+        for k, item in enumerate(cite.items):
+            if item not in lib.items:
+                guess = difflib.get_close_matches(item, list(lib.items), n=1)
+                report(where + ("items", k), f"unknown advice item `{item}`",
+                       (f"did you mean `{guess[0]}`? " if guess else "") + "items are listed in sources.yaml (D1-D3, T1-T8, N1, F1-F7, O1-O5)")
+            elif cite.article in lib.articles and cite.article not in lib.items[item].articles:
+                report(where + ("items", k), f"item {item} is not drawn from `{cite.article}`",
+                       f"{item} comes from: {', '.join(lib.items[item].articles)}")
+    return cond
 
 
 def _guard_example(fact: str) -> str:
@@ -290,11 +340,16 @@ def builtin_pack_paths() -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
+def is_pack_path(text: str) -> bool:
+    """`text` names a file (a .yaml/.yml name or something with a slash), not a pack name."""
+    return text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text
+
+
 def find_pack(name_or_path: str | os.PathLike[str], extra: dict[str, Path] | None = None) -> Path:
     """The file of a pack given by name (extra packs first, then built-ins) or by path."""
     text = str(name_or_path)
     candidate = Path(text)
-    if candidate.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
+    if is_pack_path(text):
         if candidate.is_file():
             return candidate
         raise PackNotFound(f"no pack file at {text}: check the path")
