@@ -1,0 +1,283 @@
+"""Compare advice styles: one set of facts under several packs, side by side.
+
+Rows are keyed by (action kind, target): the target is a person's name, "the
+company" or "yourself". A row's cell for a pack holds every action that pack
+gives for that key, so a "don't call yet" and an "email on Tue 24" of one pack
+sit in the same cell as each other, facing the other pack's "call on Fri 20".
+
+Advice *not* to do something aimed at the company as a whole (a company-target
+avoid rule, e.g. "don't ask the company about the status by phone yet") holds
+for everyone there: it is shown in each person row of the same kind as well
+as in its own company row when no person row of that kind exists. Folded
+entries keep `company_wide=True`.
+
+Two cells disagree when they differ in presence, channel, avoid, or due day.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, Iterable, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .compiler import CompiledPack
+from .engine import Engine, FactsInput, coerce_facts, resolve_at
+from .facts import Facts
+from .results import Action, Advice, PackRef, SourceRef
+
+__all__ = [
+    "Comparison",
+    "Row",
+    "Cell",
+    "CellEntry",
+    "compare",
+    "compare_advice",
+    "row_key",
+    "SHORT",
+]
+
+PackSpec = str | os.PathLike[str] | CompiledPack
+
+# Short names of the action kinds, for table cells, plans and the picture.
+SHORT: dict[str, str] = {
+    "collect_contacts": "contacts",
+    "ask_decision_date": "ask decision date",
+    "write_notes": "notes",
+    "thank_you": "thank-you",
+    "formal_letter": "formal letter",
+    "connect_linkedin": "LinkedIn",
+    "status_check": "status check",
+    "second_follow_up": "2nd follow-up",
+    "reply_offer": "answer offer",
+    "reply_second_round": "accept 2nd round",
+    "prepare_second_round": "prepare round 2",
+    "thank_after_rejection": "thanks after no",
+    "move_on": "move on",
+    "keep_searching": "keep searching",
+}
+
+Difference = Literal["presence", "channel", "avoid", "due day"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CellEntry(_Result):
+    """One action of one pack, as shown in a comparison row."""
+
+    rank: int
+    rule: str
+    title: str
+    avoid: bool
+    channel: str
+    due: datetime | None
+    suggested_at: datetime | None = None
+    rationale: str
+    sources: list[SourceRef]
+    company_wide: bool = Field(default=False, description="A company-target avoid shown on this person's row.")
+
+    @property
+    def summary(self) -> str:
+        """`#2 phone Fri 20 10:30`, or `don't phone until Fri 20 00:00`."""
+        when = _short_time(self.suggested_at or self.due) if (self.suggested_at or self.due) else ""
+        if self.avoid:
+            return f"don't {self.channel}" + (f" until {when}" if when else "")
+        return f"#{self.rank} {self.channel}" + (f" {when}" if when else "")
+
+    @property
+    def sources_text(self) -> str:
+        if not self.sources:
+            return "the pack's own reasoning"
+        return "; ".join(s.article + (" " + ",".join(s.items) if s.items else "") for s in self.sources)
+
+
+class Cell(_Result):
+    pack: str
+    entries: list[CellEntry] = Field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return bool(self.entries)
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(e.summary for e in self.entries) if self.entries else "-"
+
+    @property
+    def signature(self) -> frozenset[tuple[bool, str, Any]]:
+        return frozenset((e.avoid, e.channel, _day(e)) for e in self.entries)
+
+
+class Row(_Result):
+    kind: str
+    target: str = Field(description="A person's name, `the company` or `yourself`.")
+    target_kind: str = Field(description="person, company or self.")
+    cells: list[Cell] = Field(description="One per pack, in the comparison's pack order.")
+    disagree: bool
+    differences: list[Difference] = Field(default_factory=list, description="What the cells differ in.")
+
+    @property
+    def label(self) -> str:
+        return f"{SHORT.get(self.kind, self.kind)}: {self.target}"
+
+    @property
+    def best_rank(self) -> int:
+        ranks = [e.rank for c in self.cells for e in c.entries if not e.company_wide]
+        return min(ranks) if ranks else 10_000
+
+    def cell(self, pack: str) -> Cell:
+        for c in self.cells:
+            if c.pack == pack:
+                return c
+        raise KeyError(pack)
+
+    def explanation(self) -> str:
+        """Each side in one line: `proactive: call ... Fri 20 10:30 (tiptopjob F2); conservative: ...`."""
+        sides = []
+        for c in self.cells:
+            if not c.entries:
+                sides.append(f"{c.pack}: nothing")
+                continue
+            parts = [f"{_phrase(e)} ({e.sources_text})" for e in c.entries]
+            sides.append(f"{c.pack}: " + ", ".join(parts))
+        return "; ".join(sides)
+
+
+class Comparison(_Result):
+    """One set of facts under several packs at one moment."""
+
+    schema_version: Literal[1] = 1
+    candidate: str
+    position: str
+    company: str
+    timezone: str
+    at: datetime
+    packs: list[PackRef]
+    rows: list[Row]
+    advice: list[Advice] = Field(description="Each pack's own ranked advice, in pack order.")
+
+    @property
+    def pack_names(self) -> list[str]:
+        return [p.name for p in self.packs]
+
+    @property
+    def disagreements(self) -> list[Row]:
+        return [r for r in self.rows if r.disagree]
+
+    def row(self, kind: str, target: str) -> Row:
+        for r in self.rows:
+            if r.kind == kind and r.target.casefold() == target.casefold():
+                return r
+        raise KeyError((kind, target))
+
+    def to_json(self, **kw: Any) -> str:
+        return self.model_dump_json(indent=2, **kw)
+
+
+def row_key(action: Action) -> tuple[str, str, str]:
+    """(kind, target label, target kind) of an action."""
+    t = action.target
+    if t.name:
+        return action.kind, t.name, "person"
+    if t.kind == "self":
+        return action.kind, "yourself", "self"
+    return action.kind, "the company", "company"
+
+
+def compare(
+    facts: FactsInput,
+    packs: Sequence[PackSpec] | None = None,
+    at: datetime | str | None = None,
+    *,
+    engine: Engine | None = None,
+) -> Comparison:
+    """Evaluate `facts` under each of `packs` (default: every known pack) at `at` and line them up."""
+    engine = engine or Engine()
+    f = coerce_facts(facts)
+    when = resolve_at(at, f)
+    chosen = list(packs) if packs else list(engine.pack_paths().values())
+    return compare_advice([engine.advise(f, p, when) for p in chosen], f)
+
+
+def compare_advice(advice: Sequence[Advice], facts: Facts | None = None) -> Comparison:
+    """Line up already computed advice (all for the same facts and moment)."""
+    if not advice:
+        raise ValueError("nothing to compare: give at least one pack")
+    names = [a.pack.name for a in advice]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a pack is given twice: {', '.join(names)}")
+    grouped: dict[tuple[str, str, str], dict[str, list[CellEntry]]] = {}
+    wide: dict[str, dict[str, list[CellEntry]]] = {}  # kind -> pack -> company-wide avoid entries
+    for adv in advice:
+        for a in adv.actions:
+            key = row_key(a)
+            entry = _entry(a)
+            grouped.setdefault(key, {}).setdefault(adv.pack.name, []).append(entry)
+            if a.avoid and key[2] == "company":
+                wide.setdefault(a.kind, {}).setdefault(adv.pack.name, []).append(
+                    entry.model_copy(update={"company_wide": True}))
+    for kind, by_pack in wide.items():
+        person_rows = [k for k in grouped if k[0] == kind and k[2] == "person"]
+        for key in person_rows:
+            for pack, entries in by_pack.items():
+                grouped[key].setdefault(pack, []).extend(entries)
+        if person_rows:  # shown on the person rows instead
+            company_key = (kind, "the company", "company")
+            rest = {p: [e for e in es if not e.avoid] for p, es in grouped[company_key].items()}
+            if any(rest.values()):
+                grouped[company_key] = {p: es for p, es in rest.items() if es}
+            else:
+                del grouped[company_key]
+    rows = []
+    for (kind, target, target_kind), by_pack in grouped.items():
+        cells = [Cell(pack=n, entries=sorted(by_pack.get(n, []), key=lambda e: (e.company_wide, e.rank))) for n in names]
+        diffs = _differences(cells)
+        rows.append(Row(kind=kind, target=target, target_kind=target_kind, cells=cells, disagree=bool(diffs),
+                        differences=diffs))
+    rows.sort(key=lambda r: (r.best_rank, r.kind, r.target))
+    first = advice[0]
+    return Comparison(
+        candidate=first.candidate, position=first.position, company=first.company, timezone=first.timezone,
+        at=first.at, packs=[a.pack for a in advice], rows=rows, advice=list(advice),
+    )
+
+
+def _entry(a: Action) -> CellEntry:
+    return CellEntry(rank=a.rank, rule=a.rule, title=a.title, avoid=a.avoid, channel=a.channel, due=a.due,
+                     suggested_at=a.suggested_at, rationale=a.rationale, sources=list(a.sources))
+
+
+def _day(e: CellEntry) -> Any:
+    moment = e.suggested_at or e.due
+    return moment.date() if moment is not None else None
+
+
+def _differences(cells: Iterable[Cell]) -> list[Difference]:
+    cells = list(cells)
+    out: list[Difference] = []
+    if len({c.present for c in cells}) > 1:
+        out.append("presence")
+    present = [c for c in cells if c.present]
+    if len(present) > 1:
+        for name, part in (("channel", 1), ("avoid", 0), ("due day", 2)):
+            values = {frozenset(sig[part] for sig in c.signature) for c in present}
+            if len(values) > 1:
+                out.append(name)  # type: ignore[arg-type]
+        if not out and len({c.signature for c in present}) > 1:
+            out.append("due day")  # same parts, combined differently
+    return out
+
+
+def _short_time(dt: datetime) -> str:
+    return dt.strftime("%a %d %H:%M")
+
+
+def _phrase(e: CellEntry) -> str:
+    title = e.title[0].lower() + e.title[1:]
+    moment = e.suggested_at or e.due
+    if e.avoid:
+        return title + (f" until {_short_time(moment)}" if moment else "")
+    return title + (f", {_short_time(moment)}" if moment else "")
