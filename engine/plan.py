@@ -298,10 +298,10 @@ class _Simulation:
         except _Stuck as stuck:
             end = PlanEnd(reason="stuck", at=t, day=self.day(t), message=stuck.message)
         if end is None:
-            last = self.events[-1].at if self.events else self.start
+            done = [e for e in self.events if e.type == "done"]
+            last = f"last action {done[-1].at.strftime('%a %d %b')}" if done else "nothing was due"
             end = PlanEnd(reason="horizon", at=self.until, day=self.day(self.until),
-                          message=f"no move-on within {self.day(self.until) - self.day(self.start)} days"
-                                  f" (last event {last.strftime('%a %d %b')})")
+                          message=f"end of the simulated days (day {self.day(self.until)}) without a move-on; {last}")
         return Lane(pack=self.pack_ref(), events=self.events, end=end, final_facts=self.facts)
 
     def pack_ref(self) -> PackRef:
@@ -457,13 +457,18 @@ def _target(a: Action) -> str:
     return "yourself" if a.target.kind == "self" else "the company"
 
 
+_AVOID_VERB = {"phone": "call", "email": "email", "letter": "send a letter", "handwritten": "send a card",
+               "linkedin": "connect on LinkedIn"}
+
+
 def _label(a: Action) -> str:
-    """`thank-you: Dana Lee`, `call: Dana Lee`, `don't call: the company`, `notes`."""
+    """`thank-you: Dana Lee`, `call: Dana Lee`, `don't call (status check)`, `notes`."""
     who = _target(a)
+    short = SHORT.get(a.kind, a.kind)
+    if a.avoid:
+        verb = _AVOID_VERB.get(a.channel)
+        text = f"don't: {short}" if verb is None else f"don't {verb}" + ("" if a.channel == "linkedin" else f" ({short})")
+        return f"{text}: {who}" if a.target.name else text
     if a.kind == "status_check":
         short = "call" if a.channel == "phone" else f"status {a.channel}"
-    else:
-        short = SHORT.get(a.kind, a.kind)
-    if a.avoid:
-        short = f"don't {short}"
     return short if who == "yourself" else f"{short}: {who}"
