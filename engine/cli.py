@@ -9,9 +9,8 @@ from typing import Any, Callable, TypeVar
 import click
 
 from . import __version__
-from .engine import Engine
+from .engine import Engine, coerce_facts
 from .errors import FollowupError, InputError, PackNotFound, PluginError
-from .render import render_json, render_markdown, render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,19 +61,28 @@ def cli() -> None:
 @click.argument("facts", type=str)
 @click.option("--pack", "-p", default="conservative", show_default=True, help="Pack name or path to a pack file.")
 @click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: now). Without an offset it is read in the company's time zone.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="Print as text (default), json or markdown: short for --to terminal|json|markdown.")
+@click.option("--to", "to", multiple=True, metavar="CHANNEL[:ARG][,key=value]",
+              help="Deliver to a channel; repeat for several (terminal, json, markdown, ics:FILE, email[:ADDRESS], "
+                   "webhook:URL, drafts[:DIR], ...: see `followup plugins`). Exit 3 if one fails.")
+@click.option("--resend", is_flag=True, help="Send again what email/webhook channels already delivered.")
+@click.option("--outbox", "outbox", type=click.Path(dir_okay=False), default=None, envvar="FOLLOWUP_OUTBOX",
+              help="Outbox file keeping undelivered advice [default: $FOLLOWUP_HOME/outbox.json].")
 @click.option("--explain", is_flag=True, help="Show which conditions held, with the values they saw.")
 @click.pass_context
 @failing_input
-def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str, explain: bool) -> None:
+def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
+           resend: bool, outbox: str | None, explain: bool) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
-    advice = engine_from(ctx).advise(facts, pack, at, explain=explain)
-    if fmt == "json":
-        click.echo(render_json(advice), nl=False)
-    elif fmt == "markdown":
-        click.echo(render_markdown(advice, explain=explain), nl=False)
-    else:
-        render_text(advice, file=click.get_text_stream("stdout"), explain=explain)
+    from .cli_delivery import deliver_advice
+
+    engine = engine_from(ctx)
+    facts_obj = coerce_facts(facts)
+    advice = engine.advise(facts_obj, pack, at, explain=explain)
+    targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
+    deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
+                   outbox=outbox)
 
 
 @cli.command()
@@ -103,3 +111,4 @@ def main() -> None:
 
 
 # Commands kept in their own modules register themselves on `cli` when imported.
+from . import cli_delivery  # noqa: E402,F401  (followup plugins, followup outbox)

@@ -6,7 +6,7 @@ import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import IO, Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from .compiler import CompiledPack, compile_pack
@@ -17,6 +17,9 @@ from .discovery import PackLocation, discover, find
 from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
+from .channels import Channel, ChannelTarget, channel_registry
+from .delivery import DeliveryResult, deliver
+from .enrich import enricher
 
 __all__ = ["Engine", "FactsInput", "resolve_at"]
 
@@ -35,6 +38,7 @@ class Engine:
         self.pm = make_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
         self._compiled: dict[str, tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
         self._lock = threading.Lock()
+        self._channels: dict[str, tuple[type[Channel], str]] | None = None
 
     # --- packs ---------------------------------------------------------------
 
@@ -89,7 +93,28 @@ class Engine:
     ) -> Advice:
         """Ranked next actions for `facts` under `pack` at `at` (default: now)."""
         f = coerce_facts(facts)
-        return evaluate(self.load_pack(pack), f, resolve_at(at, f), explain=explain)
+        return evaluate(self.load_pack(pack), f, resolve_at(at, f), explain=explain, enrich=enricher(self.pm))
+
+    # --- delivery (see delivery.py) --------------------------------------------
+
+    def channels(self) -> dict[str, tuple[type[Channel], str]]:
+        """Output channels by name, with the plugin registering each (computed once per engine)."""
+        with self._lock:
+            if self._channels is None:
+                self._channels = channel_registry(self.pm)
+            return self._channels
+
+    def deliver(self, advice: Advice, to: Iterable[str | ChannelTarget], *, facts: FactsInput | None = None,
+                explain: bool = False, resend: bool = False, outbox: str | os.PathLike[str] | None = None,
+                stdout: IO[str] | None = None) -> list[DeliveryResult]:
+        """Send `advice` to each channel in `to` (e.g. ``["ics:out.ics", "webhook:https://..."]``).
+
+        Returns one result per channel; a failed channel does not stop the
+        others and its advice is kept in the outbox (``followup outbox retry``).
+        """
+        f = coerce_facts(facts) if facts is not None else None
+        return deliver(self.channels(), advice, to, facts=f, explain=explain, resend=resend, outbox=outbox,
+                       stdout=stdout, pm=self.pm)
 
 
 def _stamps(stamps: tuple[tuple[Path, int], ...]) -> tuple[tuple[Path, int], ...]:

@@ -11,12 +11,12 @@ from rich.text import Text
 
 from .results import Action, Advice
 
-__all__ = ["render_text", "render_markdown", "render_json", "format_due", "sources_text"]
+__all__ = ["render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text"]
 
 
 def format_due(dt: datetime | None, at: datetime | None = None) -> str:
     if dt is None:
-        return "-"
+        return "no deadline"
     text = dt.strftime("%a %d %b %H:%M")
     return text
 
@@ -77,6 +77,29 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
     console.print(table)
 
 
+def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> str:
+    """Plain text, one numbered block per action: readable in a pipe, a log or a narrow terminal."""
+    import textwrap
+
+    def wrap(label: str, text: str) -> list[str]:
+        return textwrap.wrap(text, width=width, initial_indent=f"    {label}", subsequent_indent="      ") or [f"    {label}"]
+
+    lines = [f"{advice.candidate} — {advice.position} at {advice.company}",
+             f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})",
+             f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone}", ""]
+    if not advice.actions:
+        lines.append("Nothing to do right now under this pack.")
+    for a in advice.actions:
+        lines.append(f"{a.rank:>2}. {a.title}")
+        lines.append(f"    {a.channel} · {'' if a.avoid or a.due is None else 'due '}{_when(a)} · {a.urgency}")
+        lines += wrap("Why: ", a.rationale)
+        lines += wrap("Sources: ", sources_text(a))
+        if explain:
+            lines += ["    Because:"] + [f"      {b}" for b in _because_lines(a)] if a.because else ["    Because: (no condition)"]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def render_markdown(advice: Advice, *, explain: bool = False) -> str:
     lines = [
         f"# Next steps: {advice.position} at {advice.company}",
@@ -89,7 +112,7 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         lines.append("Nothing to do right now under this pack.")
     for a in advice.actions:
         prefix = "**Don't:** " if a.avoid else ""
-        lines.append(f"{a.rank}. {prefix}**{a.title}** — {a.channel}, {'until' if a.avoid else 'due'} {_when(a)} ({a.urgency})")
+        lines.append(f"{a.rank}. {prefix}**{a.title}** — {a.channel}, {'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
         lines.append(f"   - Why: {a.rationale}")
         lines.append(f"   - Sources: {sources_text(a)}")
         if explain and a.because:

@@ -1,0 +1,41 @@
+"""Channel `drafts`: a personalised message draft per person for every thank-you and follow-up action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from followup.channels import Channel, Delivery
+from followup.drafts import render_drafts
+from followup.hookspecs import hookimpl
+from followup.yamlio import atomic_write
+
+
+class DraftsChannel(Channel):
+    name = "drafts"
+    description = "Writes a draft message per person for thank-you, formal letter and follow-up actions."
+    arg_help = "DIR to write one .txt per draft into (default: standard output)"
+    needs_facts = True
+    options = {"templates": "folder of <action_kind>.txt.j2 templates overriding the pack's and the built-in ones"}
+
+    def deliver(self, delivery: Delivery) -> str:
+        assert delivery.facts is not None  # needs_facts: checked before delivery
+        drafts = render_drafts(delivery.advice, delivery.facts, pm=delivery.pm, templates=self.option("templates"))
+        if self.target.arg in (None, "-"):
+            out = delivery.stdout
+            for i, d in enumerate(drafts):
+                out.write(("\n" + "-" * 72 + "\n" if i else "") + d.text())
+            if not drafts:
+                out.write("No thank-you or follow-up to draft right now.\n")
+            out.flush()
+            return f"standard output ({len(drafts)} drafts)"
+        folder = Path(self.target.arg).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        for d in drafts:
+            atomic_write(folder / d.filename, d.text())
+        return f"{folder} ({len(drafts)} drafts)"
+
+
+@hookimpl
+def followup_register_channels(register: Callable[[type[Channel]], None]) -> None:
+    register(DraftsChannel)

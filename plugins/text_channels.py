@@ -1,0 +1,74 @@
+"""Channels `terminal`, `json` and `markdown`: advice as text, to standard output or a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from followup.channels import Channel, Delivery, option_choice, option_int
+from followup.hookspecs import hookimpl
+from followup.render import render_json, render_list, render_markdown, render_text
+from followup.yamlio import atomic_write
+
+
+def _write(arg: str | None, text: str, delivery: Delivery) -> str:
+    if arg in (None, "-"):
+        delivery.stdout.write(text)
+        delivery.stdout.flush()
+        return "standard output"
+    path = Path(arg).expanduser()
+    atomic_write(path, text)
+    return str(path)
+
+
+class TerminalChannel(Channel):
+    name = "terminal"
+    description = "A table of the ranked actions on a terminal (colour); a plain list when piped."
+    options = {
+        "style": "table, list or auto (default: table on a terminal, list when piped)",
+        "color": "auto, always or never (default auto: colour only on a terminal)",
+        "width": "columns to lay out for (default: the terminal's width, 88 for a list)",
+    }
+
+    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(target)
+        self.style = option_choice(self, "style", ("auto", "table", "list"))
+        self.color = option_choice(self, "color", ("auto", "always", "never"))
+        self.width = option_int(self, "width", 0, minimum=0) or None
+
+    def deliver(self, delivery: Delivery) -> str:
+        out = delivery.stdout
+        tty = bool(getattr(out, "isatty", lambda: False)())
+        style = self.style if self.style != "auto" else ("table" if tty else "list")
+        if style == "list":
+            out.write(render_list(delivery.advice, explain=delivery.explain, width=self.width or 88))
+            out.flush()
+        else:
+            color = {"auto": None, "always": True, "never": False}[self.color]
+            render_text(delivery.advice, file=out, explain=delivery.explain, color=color, width=self.width)
+        return "terminal" if tty else "standard output"
+
+
+class JsonChannel(Channel):
+    name = "json"
+    description = "The Advice as JSON (schema: docs/advice.schema.json), to standard output or FILE."
+    arg_help = "FILE (default: standard output)"
+
+    def deliver(self, delivery: Delivery) -> str:
+        return _write(self.target.arg, render_json(delivery.advice), delivery)
+
+
+class MarkdownChannel(Channel):
+    name = "markdown"
+    description = "The advice as a Markdown list, to standard output or FILE."
+    arg_help = "FILE (default: standard output)"
+
+    def deliver(self, delivery: Delivery) -> str:
+        return _write(self.target.arg, render_markdown(delivery.advice, explain=delivery.explain), delivery)
+
+
+@hookimpl
+def followup_register_channels(register: Callable[[type[Channel]], None]) -> None:
+    register(TerminalChannel)
+    register(JsonChannel)
+    register(MarkdownChannel)

@@ -1,0 +1,113 @@
+"""Channel `webhook`: POST the advice as JSON (plain, Slack-style or Teams-style), with timeouts and retries."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from followup import __version__
+from followup.channels import Channel, ChannelOptionError, Delivery, option_choice, option_float, option_int
+from followup.errors import ChannelError
+from followup.hookspecs import hookimpl
+from followup.render import format_due
+from followup.results import Advice
+
+# Worth another try: the server may recover (RFC 9110 429/5xx); other 4xx mean the request itself is wrong.
+_RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+
+
+def _line(a: Any) -> str:
+    when = format_due(a.due)
+    return f"{a.rank}. {a.title} ({'until' if a.avoid else 'due'} {when}, {a.urgency})"
+
+
+def payload(advice: Advice, style: str) -> dict[str, Any]:
+    """The JSON body for `style`: `json` (the Advice itself), `slack` or `teams`."""
+    if style == "json":
+        return advice.model_dump(mode="json")
+    head = f"Follow-up for {advice.position} at {advice.company} ({advice.pack.title} pack)"
+    if style == "slack":  # Slack incoming webhook: text fallback + Block Kit blocks
+        lines = [_line(a) for a in advice.actions] or ["Nothing to do right now."]
+        return {
+            "text": head + "\n" + "\n".join(lines),
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {ln}" for ln in lines)[:3000]}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {advice.at:%a %d %b %Y %H:%M} {advice.timezone}"}]},
+            ],
+        }
+    # Teams (Workflows / incoming webhook): a message carrying an Adaptive Card
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": head, "weight": "Bolder", "size": "Medium", "wrap": True}]
+    body += [{"type": "TextBlock", "text": _line(a), "wrap": True} for a in advice.actions]
+    if not advice.actions:
+        body.append({"type": "TextBlock", "text": "Nothing to do right now.", "wrap": True})
+    return {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive",
+        "content": {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
+                    "version": "1.4", "body": body},
+    }]}
+
+
+class WebhookChannel(Channel):
+    name = "webhook"
+    description = "POSTs the advice as JSON to a URL (plain Advice, Slack or Teams payload), retrying with backoff."
+    arg_help = "URL (http or https)"
+    arg_required = True
+    sends = True
+    options = {
+        "style": "json (default: the Advice schema), slack or teams",
+        "timeout": "seconds to wait for each attempt (default 10)",
+        "retries": "further attempts after a failure (default 3)",
+        "backoff": "seconds before the first retry, doubling each time (default 1; env FOLLOWUP_WEBHOOK_BACKOFF)",
+    }
+
+    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(target)
+        url = urlsplit(target.arg or "")
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ChannelOptionError(f"--to {target.spec}: {target.arg!r} is not an http(s) URL; "
+                                     "write e.g. webhook:https://hooks.example.com/T000/B000")
+        import os
+
+        self.style = option_choice(self, "style", ("json", "slack", "teams"))
+        self.timeout = option_float(self, "timeout", 10.0, minimum=0.01)
+        self.retries = option_int(self, "retries", 3)
+        default_backoff = os.environ.get("FOLLOWUP_WEBHOOK_BACKOFF", "1")
+        self.backoff = option_float(self, "backoff", float(default_backoff) if default_backoff else 1.0)
+
+    def deliver(self, delivery: Delivery) -> str:
+        url = self.target.arg or ""
+        body = json.dumps(payload(delivery.advice, self.style), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": f"followup/{__version__}"}
+        reason = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    response.read()
+                    return f"{url} (HTTP {response.status}, {len(delivery.advice.actions)} actions)"
+            except urllib.error.HTTPError as exc:
+                reason = f"HTTP {exc.code} {exc.reason}"
+                if exc.code not in _RETRYABLE:
+                    raise ChannelError(f"{url} refused the advice: {reason}; check the URL and the style= option") from None
+            except TimeoutError:
+                reason = f"no answer within {self.timeout:g}s (raise timeout=)"
+            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+                why = getattr(exc, "reason", exc)
+                if isinstance(why, TimeoutError):
+                    reason = f"no answer within {self.timeout:g}s (raise timeout=)"
+                else:
+                    reason = f"cannot connect: {getattr(why, 'strerror', None) or why}"
+        raise ChannelError(f"{url}: {reason} after {self.retries + 1} attempt{'s' if self.retries else ''}")
+
+
+@hookimpl
+def followup_register_channels(register: Callable[[type[Channel]], None]) -> None:
+    register(WebhookChannel)
