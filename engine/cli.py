@@ -90,20 +90,39 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
 @click.pass_context
 @failing_input
 def packs(ctx: click.Context, as_json: bool) -> None:
-    """List the packs that can be used with --pack."""
+    """List the packs --pack can name: where each comes from, and which one shadows another.
+
+    Search order: FOLLOWUP_PACKS_PATH folders, installed plugins, built-ins.
+    """
+    from .discovery import as_rows
+
     engine = engine_from(ctx)
-    rows = []
-    for name, path in engine.pack_paths().items():
-        cp = engine.load_pack(path)
-        p = cp.file.pack
-        rows.append({"name": name, "title": p.title, "version": p.version, "summary": p.summary,
-                     "rules": len(p.rules), "path": str(path)})
+    rows = as_rows(engine.pack_locations())
+    for r in rows:
+        try:
+            p = engine.resolve_pack(r["path"]).file.pack
+            r.update(title=p.title, version=p.version, summary=p.summary, rules=len(p.rules), extends=p.extends, error=None)
+        except (InputError, PackNotFound) as exc:
+            first = exc.problems[0] if isinstance(exc, InputError) and exc.problems else exc
+            r.update(title=None, version=None, summary=None, rules=0, extends=None,
+                     error=f"{first} (run `followup validate {r['path']}`)")
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        click.echo(f"{r['name']:<16} {r['title']} (v{r['version']}, {r['rules']} rules)")
-        click.echo(f"{'':<16} {r['summary']}")
+        pad = " " * 18
+        if r["error"]:
+            click.echo(f"{r['name']:<17} INVALID [{r['source']}]")
+            click.echo(f"{pad}{r['error']}".replace("\n", "\n" + pad))
+        else:
+            extra = f", extends {r['extends']}" if r["extends"] else ""
+            click.echo(f"{r['name']:<17} {r['title']} (v{r['version']}, {r['rules']} rules{extra}) [{r['source']}]")
+            click.echo(f"{pad}{r['summary']}")
+        click.echo(f"{pad}{r['path']}")
+        if r["shadowed_by"]:
+            click.echo(f"{pad}! shadowed by {r['shadowed_by']}: --pack {r['name']} does not select this one")
+        for other in r["shadows"]:
+            click.echo(f"{pad}! shadows {other}")
 
 
 def main() -> None:
@@ -112,3 +131,4 @@ def main() -> None:
 
 # Commands kept in their own modules register themselves on `cli` when imported.
 from . import cli_delivery  # noqa: E402,F401  (followup plugins, followup outbox)
+from . import cli_authoring  # noqa: E402,F401  (validate, test, schema, new-pack)
