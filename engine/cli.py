@@ -132,3 +132,4 @@ def main() -> None:
 # Commands kept in their own modules register themselves on `cli` when imported.
 from . import cli_delivery  # noqa: E402,F401  (followup plugins, followup outbox)
 from . import cli_authoring  # noqa: E402,F401  (validate, test, schema, new-pack)
+from . import cli_compare  # noqa: E402,F401  (compare, plan)

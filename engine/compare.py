@@ -7,11 +7,12 @@ sit in the same cell as each other, facing the other pack's "call on Fri 20".
 
 Advice *not* to do something aimed at the company as a whole (a company-target
 avoid rule, e.g. "don't ask the company about the status by phone yet") holds
-for everyone there: it is shown in each person row of the same kind as well
-as in its own company row when no person row of that kind exists. Folded
-entries keep `company_wide=True`.
+for everyone there: besides its own company row, a copy is shown in each
+person row of the same kind (`company_wide=True`), so "don't call yet, email
+on Tue 24" faces "call on Fri 20" in one row.
 
-Two cells disagree when they differ in presence, channel, avoid, or due day.
+Two cells disagree when their own entries (not the company-wide copies)
+differ in presence, channel, avoid, or due day.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class CellEntry(_Result):
         when = _short_time(self.suggested_at or self.due) if (self.suggested_at or self.due) else ""
         if self.avoid:
             return f"don't {self.channel}" + (f" until {when}" if when else "")
-        return f"#{self.rank} {self.channel}" + (f" {when}" if when else "")
+        channel = "" if self.channel == "none" else f" {self.channel}"
+        return f"#{self.rank}{channel}" + (f" {when}" if when else "")
 
     @property
     def sources_text(self) -> str:
@@ -107,8 +109,13 @@ class Cell(_Result):
         return "; ".join(e.summary for e in self.entries) if self.entries else "-"
 
     @property
+    def own(self) -> list[CellEntry]:
+        """The entries that are this row's own (not company-wide advice shown for context)."""
+        return [e for e in self.entries if not e.company_wide]
+
+    @property
     def signature(self) -> frozenset[tuple[bool, str, Any]]:
-        return frozenset((e.avoid, e.channel, _day(e)) for e in self.entries)
+        return frozenset((e.avoid, e.channel, _day(e)) for e in self.own)
 
 
 class Row(_Result):
@@ -121,7 +128,8 @@ class Row(_Result):
 
     @property
     def label(self) -> str:
-        return f"{SHORT.get(self.kind, self.kind)}: {self.target}"
+        short = SHORT.get(self.kind, self.kind)
+        return short if self.target_kind == "self" else f"{short}: {self.target}"
 
     @property
     def best_rank(self) -> int:
@@ -220,17 +228,11 @@ def compare_advice(advice: Sequence[Advice], facts: Facts | None = None) -> Comp
                 wide.setdefault(a.kind, {}).setdefault(adv.pack.name, []).append(
                     entry.model_copy(update={"company_wide": True}))
     for kind, by_pack in wide.items():
-        person_rows = [k for k in grouped if k[0] == kind and k[2] == "person"]
-        for key in person_rows:
+        # shown for context on each person row of that kind; the company row stays, so the
+        # avoid itself is compared there, and only a row's own entries decide disagreement
+        for key in [k for k in grouped if k[0] == kind and k[2] == "person"]:
             for pack, entries in by_pack.items():
                 grouped[key].setdefault(pack, []).extend(entries)
-        if person_rows:  # shown on the person rows instead
-            company_key = (kind, "the company", "company")
-            rest = {p: [e for e in es if not e.avoid] for p, es in grouped[company_key].items()}
-            if any(rest.values()):
-                grouped[company_key] = {p: es for p, es in rest.items() if es}
-            else:
-                del grouped[company_key]
     rows = []
     for (kind, target, target_kind), by_pack in grouped.items():
         cells = [Cell(pack=n, entries=sorted(by_pack.get(n, []), key=lambda e: (e.company_wide, e.rank))) for n in names]
@@ -258,9 +260,9 @@ def _day(e: CellEntry) -> Any:
 def _differences(cells: Iterable[Cell]) -> list[Difference]:
     cells = list(cells)
     out: list[Difference] = []
-    if len({c.present for c in cells}) > 1:
+    if len({bool(c.own) for c in cells}) > 1:
         out.append("presence")
-    present = [c for c in cells if c.present]
+    present = [c for c in cells if c.own]
     if len(present) > 1:
         for name, part in (("channel", 1), ("avoid", 0), ("due day", 2)):
             values = {frozenset(sig[part] for sig in c.signature) for c in present}

@@ -107,6 +107,7 @@ class PlanEvent(_Result):
     channel: str | None = None
     rule: str | None = None
     due: datetime | None = Field(default=None, description="The pack's due time (for avoid advice: until when).")
+    last_seen: datetime | None = Field(default=None, description="For standing advice: the last moment the pack still gave it.")
     rationale: str | None = None
     sources: list[SourceRef] = Field(default_factory=list)
 
@@ -257,7 +258,7 @@ class _Simulation:
         self.iv_day = facts.interview.start.astimezone(self.tz).date()
         self.iv_end = facts.interview.end.astimezone(self.tz)
         self.events: list[PlanEvent] = []
-        self.standing_seen: set[tuple[str, str, str]] = set()
+        self.standing_seen: dict[tuple[str, str, str], datetime] = {}
 
     # time ----------------------------------------------------------------
 
@@ -302,7 +303,9 @@ class _Simulation:
             last = f"last action {done[-1].at.strftime('%a %d %b')}" if done else "nothing was due"
             end = PlanEnd(reason="horizon", at=self.until, day=self.day(self.until),
                           message=f"end of the simulated days (day {self.day(self.until)}) without a move-on; {last}")
-        return Lane(pack=self.pack_ref(), events=self.events, end=end, final_facts=self.facts)
+        events = [e.model_copy(update={"last_seen": self.standing_seen[(e.rule, e.kind, e.target)]})
+                  if e.type == "advice" else e for e in self.events]
+        return Lane(pack=self.pack_ref(), events=events, end=end, final_facts=self.facts)
 
     def pack_ref(self) -> PackRef:
         p = self.cp.file.pack
@@ -335,10 +338,10 @@ class _Simulation:
 
     def note_standing(self, a: Action, t: datetime) -> None:
         key = (a.rule, a.kind, _target(a))
-        if key in self.standing_seen:
-            return
-        self.standing_seen.add(key)
-        self.events.append(self.event(a, t, "advice"))
+        seen = key in self.standing_seen
+        self.standing_seen[key] = t
+        if not seen:
+            self.events.append(self.event(a, t, "advice"))
 
     def event(self, a: Action, t: datetime, type_: EventType) -> PlanEvent:
         return PlanEvent(at=t, day=self.day(t), type=type_, kind=a.kind, avoid=a.avoid, label=_label(a),
