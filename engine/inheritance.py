@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -94,7 +95,7 @@ def _key(pf: PackFile) -> Path:
 def _find_base(pf: PackFile, lookup: Lookup | None, fail: Callable[..., PackError]) -> Path:
     text = str(pf.pack.extends).strip()
     if is_pack_path(text):
-        base = (pf.path.parent if pf.path is not None else Path.cwd()) / text
+        base = Path(os.path.normpath((pf.path.parent if pf.path is not None else Path.cwd()) / text))
         if not base.is_file():
             raise fail(("extends",), f"no pack file at {text} (looked for {base})",
                        "paths in `extends` are relative to this pack's folder; check the spelling")
@@ -153,9 +154,11 @@ def _apply(pf: PackFile, base: ResolvedPack, fail: Callable[..., PackError]) -> 
             report(where + ("id",), f"the override of `{ov.id}` changes nothing",
                    "add the fields to change (e.g. `priority: high`), or remove the override")
             continue
-        for name, value in changes.items():
-            if value is None and name not in NULLABLE_OVERRIDES:
-                report(where + (name,), f"`{name}` cannot be removed from a rule", f"give `{name}` a value")
+        removed = [name for name, value in changes.items() if value is None and name not in NULLABLE_OVERRIDES]
+        for name in removed:
+            report(where + (name,), f"`{name}` cannot be removed from a rule", f"give `{name}` a value")
+        if removed:
+            continue
         merged = rules[ov.id].model_dump(by_alias=True, mode="json")
         for name, value in changes.items():
             merged[name] = value.model_dump(by_alias=True, mode="json") if hasattr(value, "model_dump") else (

@@ -192,7 +192,8 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     try:
         pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
-        raise PackError(problems_from_validation(exc, doc, allowed_fields=_allowed), source=file) from None
+        raise PackError([_plainer(p, data) for p in problems_from_validation(exc, doc, allowed_fields=_allowed)],
+                        source=file) from None
     problems: list[Problem] = []
 
     def report(where: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
@@ -202,6 +203,24 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     if problems:
         raise PackError(problems, source=file)
     return PackFile(pack=pack, origin=origin, path=path, conditions=conditions, doc=doc)
+
+
+_LABELS = {"action": "action kind", "target": "target", "channel": "channel", "priority": "priority", "from": "due anchor"}
+
+
+def _plainer(p: Problem, data: Any) -> Problem:
+    """`unknown channel `emial`` rather than pydantic's list of every allowed value (the hint keeps the list)."""
+    if p.code not in ("literal_error", "enum") or not p.path or p.path[-1] not in _LABELS:
+        return p
+    value: Any = data
+    for part in p.path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return p
+    import dataclasses
+
+    return dataclasses.replace(p, message=f"unknown {_LABELS[str(p.path[-1])]} `{value}`")
 
 
 def _not_a_pack(doc: Document | None, message: str) -> Problem:
