@@ -116,7 +116,8 @@ def packs(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{pad}{r['error']}".replace("\n", "\n" + pad))
         else:
             extra = f", extends {r['extends']}" if r["extends"] else ""
-            click.echo(f"{r['name']:<17} {r['title']} (v{r['version']}, {r['rules']} rules{extra}) [{r['source']}]")
+            rules = f"{r['rules']} rule{'s' * (r['rules'] != 1)}"
+            click.echo(f"{r['name']:<17} {r['title']} (v{r['version']}, {rules}{extra}) [{r['source']}]")
             click.echo(f"{pad}{r['summary']}")
         click.echo(f"{pad}{r['path']}")
         if r["shadowed_by"]:
