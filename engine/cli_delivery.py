@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -40,7 +41,7 @@ def deliver_advice(ctx: click.Context, engine: Engine, advice: Advice, to: list[
     box = Outbox(outbox)
     try:
         results = engine.deliver(advice, to, facts=facts, explain=explain, resend=resend, outbox=box.path,
-                                 stdout=click.get_text_stream("stdout"))
+                                 stdout=sys.stdout)
     except ChannelOptionError as exc:
         raise InputFailure(exc) from None
     if not _report(results, box):
@@ -68,7 +69,8 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             usage = ch["name"] + ((f":{arg}" if ch.get("arg_required") else f"[:{arg}]") if arg else "")
             click.echo(f"  channel {usage}  {ch['description']}")
             if arg_note:
-                click.echo(f"      {arg}  {arg_note.strip('()')}")
+                note = arg_note[1:-1] if arg_note.startswith("(") and arg_note.endswith(")") else arg_note
+                click.echo(f"      {arg}  {note}")
             for key, text in ch["options"].items():
                 click.echo(f"      {key}=  {text}")
         for p in r["packs"]:
@@ -123,7 +125,7 @@ def outbox_retry(ctx: click.Context, path: str | None, ids: tuple[str, ...]) -> 
         if unknown:
             raise click.BadParameter(f"{', '.join(unknown)} not in the outbox; see `followup outbox list`",
                                      param_hint="IDS")
-    done = retry_outbox(engine.channels(), outbox=box, ids=ids, stdout=click.get_text_stream("stdout"), pm=engine.pm)
+    done = retry_outbox(engine.channels(), outbox=box, ids=ids, stdout=sys.stdout, pm=engine.pm)
     if not done:
         click.echo(f"Nothing to retry: the outbox is empty ({box.path}).", err=True)
         return
