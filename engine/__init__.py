@@ -24,6 +24,11 @@ from .errors import (
 from .facts import Facts, load_facts, parse_facts
 from .hookspecs import hookimpl
 from .results import Action, Advice, BecauseItem, SourceRef, Target
+# compare/plan: the functions shadow their submodules' names on purpose (followup.compare(...));
+# import the modules as `from followup.compare import ...`.
+from .compare import Comparison, compare
+from .corpus_compare import CorpusComparison, compare_corpus
+from .plan import Plan, SimulatedReply, plan
 
 __all__ = [
     "advise",
@@ -46,6 +51,13 @@ __all__ = [
     "PluginError",
     "ChannelError",
     "Problem",
+    "compare",
+    "compare_corpus",
+    "plan",
+    "Comparison",
+    "CorpusComparison",
+    "Plan",
+    "SimulatedReply",
 ]
 
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import IO, Callable
 
@@ -112,7 +113,7 @@ def _text(write: Callable[[IO[str]], None], output: str | None) -> None:
         write(buf)
         _emit(buf.getvalue(), output)
     else:
-        write(click.get_text_stream("stdout"))
+        write(sys.stdout)
 
 
 @cli.command()

@@ -143,7 +143,7 @@ def compare_corpus(
     worst: int = 3,
 ) -> CorpusComparison:
     """Compare `packs` (default: every known pack) over every fact file in `folder`."""
-    engine = engine or Engine()
+    engine = engine or _default_engine()
     cases: list[Case] = load_corpus(folder)
     chosen = list(packs) if packs else list(engine.pack_paths().values())
     compiled = [engine.load_pack(p) for p in chosen]
@@ -200,3 +200,9 @@ def compare_corpus(
 def cp_ref(cp: Any) -> PackRef:
     p = cp.file.pack
     return PackRef(name=p.name, title=p.title, version=p.version, origin=cp.file.origin)
+
+
+def _default_engine() -> Engine:
+    from . import default_engine  # the package's shared engine (late import: the package imports this module)
+
+    return default_engine()
