@@ -119,9 +119,7 @@ def _pack_rows(marks: list[_Mark], width_of: "callable[[str], float]", gap: floa
 
 
 def render_figure(plan: Plan):  # -> matplotlib.figure.Figure
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
@@ -155,6 +153,7 @@ def render_figure(plan: Plan):  # -> matplotlib.figure.Figure
     lane_heights = [rows * row_h + 0.35 + 0.22 * min(len(spans), 4) for _, _, rows, spans in lanes]
     fig_h = sum(lane_heights) + 1.9
     fig = Figure(figsize=(fig_w, fig_h), dpi=110)
+    FigureCanvasAgg(fig)  # no pyplot, no global state: safe in threads and servers
     ax = fig.add_axes((1.9 / fig_w, 1.25 / fig_h, plot_w_in / fig_w, (fig_h - 1.9) / fig_h))
     total = sum(lane_heights)
     ax.set_xlim(0, n_days)
@@ -248,8 +247,12 @@ def render_figure(plan: Plan):  # -> matplotlib.figure.Figure
 
 
 def render_svg(plan: Plan) -> str:
+    """SVG with real text elements (searchable, selectable, smaller than glyph paths)."""
+    import matplotlib
+
     buf = io.StringIO()
-    render_figure(plan).savefig(buf, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        render_figure(plan).savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
