@@ -159,14 +159,18 @@ def test_delivery_is_idempotent_per_target_unless_resend() -> None:
         assert other.exit_code == 0 and len(hook.bodies) == 2
         assert advise("--to", target, "--resend").exit_code == 0
         assert len(hook.bodies) == 3
-        # later, only reminders whose content changed are sent again
-        later = CliRunner().invoke(cli, ["advise", JUST_AFTER, "-p", "proactive", "--at", "2026-11-19T10:00", "--to", target])
-        assert later.exit_code == 0, later.output
-        before = {(a["rule"], a["target"]["name"]): a for a in hook.bodies[0]["actions"]}
-        if "skipped" not in later.stderr:
-            for a in hook.bodies[-1]["actions"]:
-                old = before.get((a["rule"], a["target"]["name"]))
-                assert old is None or (old["title"], old["due"], old["rationale"]) != (a["title"], a["due"], a["rationale"])
+        # a reminder whose content changed is sent again, alone
+        from followup import Engine
+
+        engine = Engine()
+        advice = engine.advise(JUST_AFTER, "proactive", AT)
+        first = advice.actions[0]
+        moved = first.model_copy(update={"due": first.due.replace(hour=20)})
+        changed = advice.model_copy(update={"actions": [moved, *advice.actions[1:]]})
+        [r] = engine.deliver(changed, [target])
+        assert r.status == "delivered" and r.actions == 1
+        assert [a["title"] for a in hook.bodies[-1]["actions"]] == [first.title]
+        assert engine.deliver(changed, [target])[0].status == "skipped"
     finally:
         hook.stop()
 
