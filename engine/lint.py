@@ -6,10 +6,11 @@ A pack can load and still be wrong. The lint looks for:
   ``follow_ups.count: {ge: 5, lt: 3}``, ``outcome: offer`` together with
   ``outcome: rejection``, a count below zero, ``present: false`` together
   with a comparison of the same fact. Such a rule is dead code.
-- ``shadowed`` (warning): a rule that gives the same action to the same
-  target through the same channel as another whose condition is wider and
-  whose priority is at least as high; whenever it applies the other does
-  too and wins, so it adds nothing.
+- ``shadowed`` (warning): a rule that gives the same action (avoid or not)
+  to the same target as another whose condition is wider and whose priority
+  is at least as high; whenever it applies the other does too and wins (the
+  ranking keeps one action of a kind per person, whatever the channel), so
+  it adds nothing.
 - ``opposing`` (warning): two rules that can apply at the same moment with
   opposite advice about the same action and target (one ``avoid: true``),
   at the same priority, so nothing says which advice comes first.
@@ -240,8 +241,10 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
             if implies(conds.get(b.id), conds.get(a.id)) and PRIORITIES[a.priority] == PRIORITIES[b.priority] \
                     and rules.index(a) < rules.index(b):
                 continue  # equivalent rules: report the later one only
+            how = f"by {a.channel}" if a.channel == b.channel else f"by {b.channel} instead of {a.channel}"
             report(a.id, ("id",), f"`{a.id}` is shadowed by `{b.id}`: whenever it applies, `{b.id}` gives the same "
-                   f"advice ({a.action} to {a.target} by {a.channel}) at {b.priority} priority or higher",
+                   f"advice ({a.action} to {a.target} {how}) at {b.priority} priority or higher, and only one "
+                   f"action of a kind per person is shown",
                    f"remove `{a.id}`, narrow the condition of `{b.id}`, or give `{a.id}` a higher priority",
                    "shadowed", "warning")
     for a, b in itertools.combinations(live, 2):
@@ -264,8 +267,9 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
     return sorted(out, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
 
 
-def _key(r: Rule) -> tuple[str, bool, str, str]:
-    return (r.action, r.avoid, r.target, r.channel)
+def _key(r: Rule) -> tuple[str, bool, str]:
+    # the ranking keeps one action per (kind, person, avoid), whatever its channel
+    return (r.action, r.avoid, r.target)
 
 
 # --- followup validate ------------------------------------------------------------

@@ -86,7 +86,8 @@ def pack_schema() -> dict[str, Any]:
     schema = Pack.model_json_schema(by_alias=True)
     defs = schema["$defs"]
     rule_when = defs["Rule"]["properties"]["when"]
-    defs["Rule"]["properties"]["when"] = {"$ref": "#/$defs/Condition", "description": rule_when.get("description", "")}
+    defs["Rule"]["properties"]["when"] = {
+        "anyOf": [{"$ref": "#/$defs/Condition"}, {"type": "null"}], "description": rule_when.get("description", "")}
     ov_when = defs["RuleOverride"]["properties"]["when"]
     defs["RuleOverride"]["properties"]["when"] = {
         "anyOf": [{"$ref": "#/$defs/Condition"}, {"type": "null"}], "description": ov_when.get("description", "")}

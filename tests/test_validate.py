@@ -181,6 +181,17 @@ def test_lint_shadowed_opposing_and_name(tmp_path: Path) -> None:
     assert out.rstrip().endswith("file-name.yaml: 0 errors, 4 warnings")
 
 
+def test_lint_shadowed_across_channels(tmp_path: Path) -> None:
+    # the ranking keeps one status check per person, so a phone rule under a wider email rule never shows
+    write(tmp_path, "p.yaml", pack("p", rule("mail", when="{follow_ups.count: {ge: 1}}", action="status_check", target="company", channel="email", priority="high"),
+                                   rule("call", when="{follow_ups.count: {ge: 2}}", action="status_check", target="company", channel="phone")))
+    result = run("validate", str(tmp_path / "p.yaml"))
+    assert result.exit_code == 1
+    assert ("p.yaml:13:5 (rules.1.id): warning: `call` is shadowed by `mail`: whenever it applies, `mail` gives the same "
+            "advice (status_check to company by email instead of phone) at high priority or higher, and only one action "
+            "of a kind per person is shown") in result.output.replace(str(tmp_path) + "/", "")
+
+
 def test_lint_of_an_extending_pack_only_reports_its_own_rules(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", pack("base", rule("a", when="{follow_ups.count: {ge: 1}}", action="status_check", target="company", channel="email"),
                                       rule("b", when="{follow_ups.count: {ge: 2}}", action="status_check", target="company", channel="email")))
