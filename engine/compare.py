@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
-from .facts import Facts
 from .results import Action, Advice, PackRef, SourceRef
 
 __all__ = [
@@ -207,10 +206,10 @@ def compare(
     f = coerce_facts(facts)
     when = resolve_at(at, f)
     chosen = list(packs) if packs else list(engine.pack_paths().values())
-    return compare_advice([engine.advise(f, p, when) for p in chosen], f)
+    return compare_advice([engine.advise(f, p, when) for p in chosen])
 
 
-def compare_advice(advice: Sequence[Advice], facts: Facts | None = None) -> Comparison:
+def compare_advice(advice: Sequence[Advice]) -> Comparison:
     """Line up already computed advice (all for the same facts and moment)."""
     if not advice:
         raise ValueError("nothing to compare: give at least one pack")

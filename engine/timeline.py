@@ -15,10 +15,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Callable, Literal
 from zoneinfo import ZoneInfo
 
-from .plan import Lane, Plan, PlanEvent
+from .plan import Plan, PlanEvent
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["render_figure", "render_svg", "render_png", "CATEGORIES", "category_of"]
 
@@ -71,7 +74,7 @@ class _Mark:
     row: int = 0
 
 
-def _group(events: list[PlanEvent], x_of: "callable[[datetime], float]") -> list[_Mark]:  # type: ignore[valid-type]
+def _group(events: list[PlanEvent], x_of: Callable[[datetime], float]) -> list[_Mark]:
     """One mark per (moment, label stem): `thank-you ×4` instead of four piled-up markers."""
     groups: dict[tuple[datetime, str, str], list[PlanEvent]] = {}
     for e in events:
@@ -101,7 +104,7 @@ def _first(name: str) -> str:
     return parts[0] if parts else name
 
 
-def _pack_rows(marks: list[_Mark], width_of: "callable[[str], float]", gap: float) -> int:  # type: ignore[valid-type]
+def _pack_rows(marks: list[_Mark], width_of: Callable[[str], float], gap: float) -> int:
     """Greedy: each label goes in the first row where it starts after the previous label there ends."""
     ends: list[float] = []
     for m in marks:
@@ -118,7 +121,7 @@ def _pack_rows(marks: list[_Mark], width_of: "callable[[str], float]", gap: floa
     return max(len(ends), 1)
 
 
-def render_figure(plan: Plan):  # -> matplotlib.figure.Figure
+def render_figure(plan: Plan) -> "Figure":
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
