@@ -23,6 +23,9 @@ from .errors import (
 )
 from .facts import Facts, load_facts, parse_facts
 from .hookspecs import hookimpl
+from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
+from .delivery import DeliveryResult
+from .outbox import Outbox
 from .results import Action, Advice, BecauseItem, SourceRef, Target
 # compare/plan: the functions shadow their submodules' names on purpose (followup.compare(...));
 # import the modules as `from followup.compare import ...`.
@@ -51,6 +54,12 @@ __all__ = [
     "PluginError",
     "ChannelError",
     "Problem",
+    "Channel",
+    "ChannelTarget",
+    "ChannelOptionError",
+    "Delivery",
+    "DeliveryResult",
+    "Outbox",
     "compare",
     "compare_corpus",
     "plan",
