@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import IO, Literal
 
 import pluggy
+from pydantic import ValidationError
 
 from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery, action_hash, action_uid, make_channel
-from .errors import ChannelError
+from .errors import ChannelError, InputError
 from .facts import Facts, parse_facts
 from .outbox import DeliveryLog, Outbox, OutboxEntry
 from .results import Advice
@@ -140,8 +141,9 @@ def retry_outbox(
             advice = Advice.model_validate(entry.advice)
             facts = parse_facts(entry.facts) if entry.facts is not None else None
             [channel] = prepare(registry, [entry.target], facts=facts)
-        except ChannelOptionError as exc:
-            # e.g. the plugin providing the channel was uninstalled: keep the entry for later
+        except (ChannelOptionError, InputError, ValidationError) as exc:
+            # e.g. the plugin providing the channel was uninstalled, or the entry was edited by hand:
+            # keep it for later rather than lose it
             result = DeliveryResult(entry.target, entry.target.split(":")[0].split(",")[0], "failed", str(exc),
                                     outbox_id=entry.id)
             box.failed_again(entry.id, str(exc))

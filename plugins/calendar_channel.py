@@ -14,7 +14,7 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event, Todo
 
-from followup.channels import Channel, Delivery, action_hash, action_uid, option_choice, option_int
+from followup.channels import Channel, ChannelTarget, Delivery, action_hash, action_uid, option_choice, option_int
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import sources_text
@@ -70,7 +70,7 @@ class CalendarChannel(Channel):
         "duration": "length of each event in minutes (default 15)",
     }
 
-    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, target: ChannelTarget) -> None:
         super().__init__(target)
         self.mode = option_choice(self, "mode", ("event", "todo"))
         self.alarm = option_int(self, "alarm", 30)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from followup.channels import Channel, ChannelOptionError, Delivery, option_bool, option_float
+from followup.channels import Channel, ChannelTarget, ChannelOptionError, Delivery, option_bool, option_float
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import render_list, render_markdown
@@ -42,7 +42,7 @@ class EmailChannel(Channel):
         "timeout": "seconds for the SMTP conversation (default 30)",
     }
 
-    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, target: ChannelTarget) -> None:
         super().__init__(target)
         self.host = self.option("host") or _env("FOLLOWUP_SMTP_HOST") or "localhost"
         self.tls = option_bool(self, "tls", False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from followup.channels import Channel, Delivery, option_choice, option_int
+from followup.channels import Channel, ChannelTarget, Delivery, option_choice, option_int
 from followup.hookspecs import hookimpl
 from followup.render import render_json, render_list, render_markdown, render_text
 from followup.yamlio import atomic_write
@@ -30,7 +30,7 @@ class TerminalChannel(Channel):
         "width": "columns to lay out for (default: the terminal's width, 88 for a list)",
     }
 
-    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, target: ChannelTarget) -> None:
         super().__init__(target)
         self.style = option_choice(self, "style", ("auto", "table", "list"))
         self.color = option_choice(self, "color", ("auto", "always", "never"))

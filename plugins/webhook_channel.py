@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from followup import __version__
-from followup.channels import Channel, ChannelOptionError, Delivery, option_choice, option_float, option_int
+from followup.channels import Channel, ChannelTarget, ChannelOptionError, Delivery, option_choice, option_float, option_int
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import format_due
@@ -53,6 +54,17 @@ def payload(advice: Advice, style: str) -> dict[str, Any]:
     }]}
 
 
+def _default_backoff() -> float:
+    raw = os.environ.get("FOLLOWUP_WEBHOOK_BACKOFF") or "1"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ChannelOptionError(f"FOLLOWUP_WEBHOOK_BACKOFF={raw!r} is not a number of seconds >= 0: fix or unset it")
+    return value
+
+
 class WebhookChannel(Channel):
     name = "webhook"
     description = "POSTs the advice as JSON to a URL (plain Advice, Slack or Teams payload), retrying with backoff."
@@ -66,19 +78,16 @@ class WebhookChannel(Channel):
         "backoff": "seconds before the first retry, doubling each time (default 1; env FOLLOWUP_WEBHOOK_BACKOFF)",
     }
 
-    def __init__(self, target) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, target: ChannelTarget) -> None:
         super().__init__(target)
         url = urlsplit(target.arg or "")
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ChannelOptionError(f"--to {target.spec}: {target.arg!r} is not an http(s) URL; "
                                      "write e.g. webhook:https://hooks.example.com/T000/B000")
-        import os
-
         self.style = option_choice(self, "style", ("json", "slack", "teams"))
         self.timeout = option_float(self, "timeout", 10.0, minimum=0.01)
         self.retries = option_int(self, "retries", 3)
-        default_backoff = os.environ.get("FOLLOWUP_WEBHOOK_BACKOFF", "1")
-        self.backoff = option_float(self, "backoff", float(default_backoff) if default_backoff else 1.0)
+        self.backoff = option_float(self, "backoff", _default_backoff())
 
     def deliver(self, delivery: Delivery) -> str:
         url = self.target.arg or ""

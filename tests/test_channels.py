@@ -106,7 +106,7 @@ def test_parse_target_forms() -> None:
         parse_target("ICS!:x")
 
 
-def test_bad_channel_or_option_is_a_usage_error(engine: Engine, advice: Advice) -> None:
+def test_bad_channel_or_option_is_a_usage_error(engine: Engine, advice: Advice, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ChannelOptionError, match="did you mean 'ics'"):
         engine.deliver(advice, ["icss:x.ics"])
     with pytest.raises(ChannelOptionError, match="no option 'colour'.*color"):
@@ -117,6 +117,11 @@ def test_bad_channel_or_option_is_a_usage_error(engine: Engine, advice: Advice) 
         engine.deliver(advice, ["webhook:ftp://x"])
     with pytest.raises(ChannelOptionError, match="needs the interview facts"):
         engine.deliver(advice, ["drafts"])
+    with pytest.raises(ChannelOptionError, match="retries='many' must be a whole number"):
+        engine.deliver(advice, ["webhook:http://127.0.0.1:1/,retries=many"])
+    monkeypatch.setenv("FOLLOWUP_WEBHOOK_BACKOFF", "soon")
+    with pytest.raises(ChannelOptionError, match="FOLLOWUP_WEBHOOK_BACKOFF='soon'"):
+        engine.deliver(advice, ["webhook:http://127.0.0.1:1/"])
     result = CliRunner().invoke(cli, ["advise", str(JUST_AFTER), "--to", "webhok:http://x/"])
     assert result.exit_code == 2
     assert "did you mean 'webhook'" in result.output
