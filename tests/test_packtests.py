@@ -184,3 +184,17 @@ def test_subprocess_exit_codes(tmp_path: Path) -> None:
     assert subprocess.run([exe, "test", str(good)], capture_output=True, text=True).returncode == 0
     proc = subprocess.run([exe, "test", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 1 and "FAIL  wrong on purpose" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["conservative", "proactive", "tech-industry"])
+def test_builtin_pack_tests_pass_with_full_coverage(name: str) -> None:
+    from followup.packtests import render
+
+    result = run_tests(name, engine())
+    assert [f.path.name for f in result.files] == [f"{name}.yaml"]
+    assert result.files[0].path.parent.name == "tests"
+    assert not result.failed, render(result)
+    (cov,) = result.coverage
+    assert cov.pack.name == name
+    assert cov.missed == [] and cov.percent == 100.0
+    assert len(cov.own) == len(cov.pack.rules)
