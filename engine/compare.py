@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
+from .errors import PackError, Problem
 from .results import Action, Advice, PackRef, SourceRef
 
 __all__ = [
@@ -214,8 +215,7 @@ def compare_advice(advice: Sequence[Advice]) -> Comparison:
     if not advice:
         raise ValueError("nothing to compare: give at least one pack")
     names = [a.pack.name for a in advice]
-    if len(set(names)) != len(names):
-        raise ValueError(f"a pack is given twice: {', '.join(names)}")
+    check_unique(names)
     grouped: dict[tuple[str, str, str], dict[str, list[CellEntry]]] = {}
     wide: dict[str, dict[str, list[CellEntry]]] = {}  # kind -> pack -> company-wide avoid entries
     for adv in advice:
@@ -244,6 +244,15 @@ def compare_advice(advice: Sequence[Advice]) -> Comparison:
         candidate=first.candidate, position=first.position, company=first.company, timezone=first.timezone,
         at=first.at, packs=[a.pack for a in advice], rows=rows, advice=list(advice),
     )
+
+
+def check_unique(names: Sequence[str]) -> None:
+    """Packs are columns and lanes by name: each may be given once."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise PackError(Problem(f"pack {', '.join(map(repr, twice))} is given twice (packs: {', '.join(names)})",
+                                path=("packs",), hint="give each pack once (a name and a path to the same pack count twice)",
+                                code="packs"))
 
 
 def _entry(a: Action) -> CellEntry:

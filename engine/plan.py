@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .compare import SHORT, PackSpec
+from .compare import SHORT, PackSpec, check_unique
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import FactsError, Problem
@@ -232,7 +232,9 @@ def plan(
     sims = parse_replies(replies, f) if isinstance(replies, str) or replies is None else sorted(replies, key=lambda r: r.at)
     chosen = list(packs) if packs else list(engine.pack_paths().values())
     until = begin + timedelta(days=days)
-    lanes = [_Simulation(engine, engine.load_pack(p), f, begin, until, sims, day_hours).run() for p in chosen]
+    compiled = [engine.load_pack(p) for p in chosen]
+    check_unique([cp.file.pack.name for cp in compiled])
+    lanes = [_Simulation(engine, cp, f, begin, until, sims, day_hours).run() for cp in compiled]
     tz = ZoneInfo(f.position.timezone)
     return Plan(
         candidate=f.candidate.name, position=f.position.title, company=f.position.company, timezone=f.position.timezone,

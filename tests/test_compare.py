@@ -102,8 +102,11 @@ def test_test_pack_by_path_lines_up_with_a_builtin(engine: followup.Engine) -> N
 
 
 def test_a_pack_given_twice_is_refused(engine: followup.Engine) -> None:
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(followup.PackError, match="given twice"):
         compare(JUST_AFTER, ["proactive", "proactive"], "2026-11-20T09:00", engine=engine)
+    same = str(ROOT / "policies" / "proactive.yaml")
+    result = CliRunner().invoke(cli, ["plan", str(JUST_AFTER), "--packs", f"proactive,{same}"], obj={"engine": engine})
+    assert result.exit_code == 2 and "'proactive' is given twice" in result.output and "fix:" in result.output
 
 
 def test_public_api_exports() -> None:
