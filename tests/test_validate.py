@@ -269,3 +269,12 @@ def test_validate_pack_library_api(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", pack("p", rule("r")))
     result = validate_pack(path)
     assert result.exit_code == 0 and result.problems == [] and result.resolved is not None
+
+
+def test_rule_without_rationale(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "name: p\ntitle: P\nsummary: s\nrules:\n  - id: r\n    action: move_on\n    target: self\n"
+                              "    channel: none\n    sources: []\n")
+    result = run("validate", str(tmp_path / "p.yaml"))
+    assert result.exit_code == 1
+    assert "p.yaml:5:5 (rules.0.rationale): error: required field `rationale` is missing\n    fix: add `rationale:` here" \
+        in result.output
