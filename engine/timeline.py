@@ -243,6 +243,8 @@ def render_figure(plan: Plan) -> "Figure":
     handles = [Line2D([], [], marker=CATEGORIES[c].marker, color=CATEGORIES[c].colour, linestyle="none",
                       markersize=8, label=CATEGORIES[c].name) for c in order]
     handles.append(Patch(facecolor="none", edgecolor="#D55E00", hatch="////", label="don't ... (while the pack says so)"))
+    if any(not e.avoid for _, _, _, spans in lanes for e in spans):
+        handles.append(Patch(facecolor="none", edgecolor="#009E73", hatch="..", label="standing advice (while given)"))
     handles.append(Patch(facecolor="none", edgecolor="#d0d0d0", hatch="\\\\", label="after moving on"))
     fig.legend(handles=handles, loc="lower left", ncol=min(5, len(handles)), fontsize=7.5, frameon=False,
                bbox_to_anchor=(1.9 / fig_w - 0.01, 0.0))
