@@ -64,7 +64,7 @@ def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[Pa
         # hookimpls come in registration order; earlier-registered plugins rank first
         for impl in pm.hook.followup_packs.get_hookimpls():
             try:
-                entries = impl.function() or []
+                entries: list[str | os.PathLike[str]] = list(impl.function() or [])  # type: ignore[call-overload]
             except Exception as exc:  # a broken plugin must not hide the others' packs
                 raise PluginError(f"plugin {impl.plugin_name} failed in followup_packs: {exc}: fix or uninstall it") from None
             builtin = impl.plugin_name in BUILTIN_PLUGINS

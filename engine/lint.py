@@ -250,7 +250,7 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
     for a, b in itertools.combinations(live, 2):
         if a.id not in mine and b.id not in mine:
             continue
-        if (a.action, a.target) == (b.action, b.target) and a.avoid != b.avoid and a.priority == b.priority \
+        if (a.action, a.target) == (b.action, b.target) and a.avoid != b.avoid and str(a.priority) == str(b.priority) \
                 and satisfiable(conds.get(a.id), conds.get(b.id)):
             later = b if b.id in mine else a
             other = a if later is b else b

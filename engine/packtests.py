@@ -83,7 +83,9 @@ class Selector(_Model):
 
     def text(self) -> str:
         parts = [f"{k}={v}" for k, v in self.model_dump(exclude_none=True).items()]
-        return self.rule if parts == [f"rule={self.rule}"] else "{" + ", ".join(parts) + "}"
+        if self.rule is not None and parts == [f"rule={self.rule}"]:
+            return self.rule
+        return "{" + ", ".join(parts) + "}"
 
     def matches(self, a: Action) -> bool:
         if self.rule is not None and a.rule != self.rule:
