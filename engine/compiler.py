@@ -40,6 +40,10 @@ class CompiledRule:
     layer: str | None
     pack: str | None = None  # the pack that defined the rule (for packs that extend others)
 
+    @property
+    def rationale(self) -> str:
+        return self.rule.rationale.strip()
+
 
 @dataclass(frozen=True)
 class CompiledPack:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence, Union
 
 from .catalogue import FACTS, FactSpec
@@ -42,7 +43,9 @@ class Test:
     value: Any
     path: Path = ()
 
+    @cached_property
     def text(self) -> str:
+        """The test as an author reads it, e.g. `hours_since_interview < 24`."""
         if self.op == "present":
             return f"{self.fact} is {'present' if self.value else 'absent'}"
         value = "[" + ", ".join(map(_show, self.value)) + "]" if isinstance(self.value, tuple) else _show(self.value)
@@ -266,19 +269,26 @@ def evaluate(cond: Condition | None, values: Mapping[str, Any]) -> bool:
     return not evaluate(cond.item, values)
 
 
-def trace(cond: Condition | None, values: Mapping[str, Any], negated: bool = False) -> list[Because]:
-    """Every test of the condition with the value it saw and whether it held."""
-    if cond is None:
-        return []
+def trace(cond: Condition | None, values: Mapping[str, Any], make: Callable[..., Any] = Because) -> list[Any]:
+    """Every test of the condition with the value it saw and whether it held.
+
+    `make(test=, fact=, value=, held=, negated=)` builds each item (default: :class:`Because`).
+    """
+    out: list[Any] = []
+    if cond is not None:
+        _trace(cond, values, False, make, out)
+    return out
+
+
+def _trace(cond: Condition, values: Mapping[str, Any], negated: bool, make: Callable[..., Any], out: list[Any]) -> None:
     if isinstance(cond, Test):
         v = values.get(cond.fact)
-        return [Because(cond.text(), cond.fact, v, _test(cond, v), negated)]
-    if isinstance(cond, Not):
-        return trace(cond.item, values, not negated)
-    out: list[Because] = []
-    for c in cond.items:
-        out.extend(trace(c, values, negated))
-    return out
+        out.append(make(test=cond.text, fact=cond.fact, value=v, held=_test(cond, v), negated=negated))
+    elif isinstance(cond, Not):
+        _trace(cond.item, values, not negated, make, out)
+    else:
+        for c in cond.items:
+            _trace(c, values, negated, make, out)
 
 
 def facts_used(cond: Condition | None) -> set[str]:

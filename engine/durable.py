@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import durable_rules_engine as _dre
 
-__all__ = ["Ruleset", "RulesetError"]
+__all__ = ["Ruleset", "RulesetError", "HostRuleset"]
 
 _names = itertools.count()
 
@@ -38,6 +38,7 @@ class Ruleset:
     def __init__(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
         if len(rules) > MAX_RULES:
             raise RulesetError(f"{len(rules)} rules: durable-rules takes at most {MAX_RULES} per ruleset")
+        self._rules = dict(rules)
         definition = {name: {"all": [{"m": expr}]} for name, expr in rules.items()}
         self.name = f"followup{next(_names)}"
         self.definition = definition
@@ -72,6 +73,10 @@ class Ruleset:
                 _dre.retract_facts(self._handle, payload)
         return fired
 
+    def definition_expressions(self) -> dict[str, Mapping[str, Any]]:
+        """The `{rule_name: expression}` this ruleset was built from."""
+        return dict(self._rules)
+
     def close(self) -> None:
         handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
@@ -89,3 +94,47 @@ def _read(message: str) -> tuple[str, str]:
     rule = message[2 : message.index('"', 2)]
     start = message.index(_ID_KEY) + len(_ID_KEY)
     return rule, message[start : message.index('"', start)]
+
+
+class HostRuleset:
+    """The same rules run through durable-rules' own `Host` API, for comparison only.
+
+    The engine never uses this: `Host` starts timer threads that race with the
+    caller and costs tens of µs per firing. `benchmarks/bench.py` measures it
+    next to :class:`Ruleset`. Facts are asserted one at a time because
+    `Host.assert_facts` raises (and drops the batch's firings) when the last
+    fact of a batch matches no rule.
+    """
+
+    def __init__(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        from durable.engine import Host, MessageNotHandledException
+
+        self._not_handled = MessageNotHandledException
+        self._fired: list[tuple[str, str]] = []
+        definition: dict[str, Any] = {}
+        for name, expr in rules.items():
+            definition[name] = {"all": [{"m": expr}], "run": self._collector(name)}
+        self.name = f"followup_host{next(_names)}"
+        self._host = Host({self.name: definition})
+        self._lock = threading.Lock()
+
+    def _collector(self, name: str) -> Any:
+        def run(c: Any) -> None:  # one parameter: durable-rules takes two as asynchronous
+            self._fired.append((name, c.m["id"]))
+
+        return run
+
+    def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+        with self._lock:
+            self._fired = []
+            for fact in facts:
+                try:
+                    self._host.assert_fact(self.name, dict(fact))
+                except self._not_handled:
+                    pass
+            for fact in facts:
+                self._host.retract_fact(self.name, dict(fact))
+            return self._fired
+
+    def close(self) -> None:
+        pass

@@ -77,45 +77,61 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         seen.add((name, sid))
         cr = cp.by_name[name]
         subject = by_id[sid]
-        action = _action(cr, subject, derived, cp, explain)
-        who = subject.person.name if subject else cr.rule.target
-        candidates.append((sort_key(action.score, action.due, cr.rule.id, who),
-                           (cr.rule.action, who, cr.rule.avoid), action))
+        rule = cr.rule
+        due, suggested = _when(cr, derived, cp)
+        urg = urgency(due, derived.at, rule.avoid)
+        points = score(rule.priority, urg)
+        who = subject.person.name if subject else rule.target
+        # Ranking works on plain tuples; result objects are built only for the survivors.
+        candidates.append((sort_key(points, due, rule.id, who), (rule.action, who, rule.avoid),
+                           (cr, subject, due, suggested, urg, points)))
     ranked = rank(candidates)
+    values: dict[int, Any] = {}
+    actions = []
+    for i, (cr, subject, due, suggested, urg, points) in enumerate(ranked, start=1):  # type: ignore[misc]
+        because = None
+        if explain:
+            key = id(subject)
+            if key not in values:
+                values[key] = all_values(derived, subject)
+            because = trace(cr.condition, values[key], BecauseItem._trusted)
+        actions.append(_action(i, cr, subject, due, suggested, urg, points, cp, because))
     pack = cp.file.pack
-    return Advice.model_construct(
+    return Advice._trusted(
         schema_version=1,
         candidate=facts.candidate.name,
         position=facts.position.title,
         company=facts.position.company,
         timezone=facts.position.timezone,
         at=derived.at,
-        pack=PackRef.model_construct(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
-        actions=[a.model_copy(update={"rank": i}) for i, a in enumerate(ranked, start=1)],  # type: ignore[union-attr]
+        pack=PackRef._trusted(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
+        actions=actions,
     )
 
 
-def _action(cr: CompiledRule, subject: Subject | None, derived: Derived, cp: CompiledPack, explain: bool) -> Action:
+def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetime | None, datetime | None]:
+    """Due time and, for calls, when to call: both inside the pack's call windows."""
     rule = cr.rule
     due = due_time(rule.due, derived) if rule.due is not None else None
-    suggested = None
-    if rule.channel == "phone" and not rule.avoid:
-        due = next_call_slot(due, cp.call_windows) if due is not None else None
-        suggested = next_call_slot(max(derived.at, due) if due is not None else derived.at, cp.call_windows)
-    urg = urgency(due, derived.at, rule.avoid)
+    if rule.channel != "phone" or rule.avoid:
+        return due, None
+    if due is not None:
+        due = next_call_slot(due, cp.call_windows)
+    return due, next_call_slot(max(derived.at, due) if due is not None else derived.at, cp.call_windows)
+
+
+def _action(rank: int, cr: CompiledRule, subject: Subject | None, due: datetime | None, suggested: datetime | None,
+            urg: str, points: int, cp: CompiledPack, because: list[BecauseItem] | None) -> Action:
+    rule = cr.rule
     if subject is not None:
         p = subject.person
-        target = Target.model_construct(kind=rule.target, name=p.name, title=p.title, email=p.email, role=p.role)
+        target = Target._trusted(kind=rule.target, name=p.name, title=p.title, email=p.email, role=p.role)
         who = p.name
     else:
-        target = Target.model_construct(kind=rule.target, name=None, title=None, email=None, role=None)
+        target = Target._trusted(kind=rule.target, name=None, title=None, email=None, role=None)
         who = {"company": "the company", "self": "yourself"}[rule.target]
-    because = None
-    if explain:
-        because = [BecauseItem.model_construct(test=b.test, fact=b.fact, value=b.value, held=b.held, negated=b.negated)
-                   for b in trace(cr.condition, all_values(derived, subject))]
-    return Action.model_construct(
-        rank=0,
+    return Action._trusted(
+        rank=rank,
         rule=rule.id,
         pack=cr.pack or cp.file.pack.name,
         layer=cr.layer,
@@ -125,11 +141,11 @@ def _action(cr: CompiledRule, subject: Subject | None, derived: Derived, cp: Com
         target=target,
         channel=rule.channel,
         priority=rule.priority,
-        score=score(rule.priority, urg),
+        score=points,
         urgency=urg,
         due=due,
         suggested_at=suggested,
-        rationale=rule.rationale.strip(),
+        rationale=cr.rationale,
         sources=list(cr.sources),
         because=because,
     )

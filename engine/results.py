@@ -15,6 +15,21 @@ Urgency = Literal["overdue", "today", "upcoming"]
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    @classmethod
+    def _trusted(cls, **values: Any) -> Any:
+        """Build from values the engine computed itself, every field given, without validation.
+
+        An evaluation builds dozens of these; `model_construct` costs several µs
+        each (it walks every field for defaults), which alone would exceed the
+        per-evaluation budget. Equality and serialisation are unaffected.
+        """
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", values)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(cls.__pydantic_fields__))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
+
 
 class Target(_Result):
     kind: str = Field(description="Target selector of the rule (each_interviewer, company, self, ...).")

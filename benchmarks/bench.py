@@ -1,0 +1,138 @@
+"""Evaluation speed and memory: followup's lean durable-rules path vs Host vs plain Python.
+
+For every built-in pack and every example fact file (at the time its
+`# at:` line gives), one evaluation = validated facts in, ranked actions
+with the because-trace out. The same compiled pack is run three ways,
+swapping only what decides which rules fire:
+
+- lean:   followup.durable.Ruleset (durable-rules' C module driven directly)
+- host:   durable-rules' own Host API with the same ruleset definition
+- python: the same condition trees read in Python (conditions.evaluate)
+
+All three must return identical advice; the table gives the median µs per
+evaluation and the ratios against the lean path, measured in this process.
+
+    python benchmarks/bench.py [--rounds 200] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import followup
+from followup.compiler import SUBJECT_GUARDS, CompiledPack
+from followup.conditions import evaluate as evaluate_condition
+from followup.durable import HostRuleset
+from followup.evaluation import evaluate
+from followup.facts import Facts
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_US = 100.0
+
+
+class PythonRuleset:
+    """Decides what fires by reading the condition trees in Python."""
+
+    def __init__(self, cp: CompiledPack) -> None:
+        fields = dict(cp.case_fields + cp.person_fields)
+        self.rules = [(cr.name, SUBJECT_GUARDS[cr.rule.target], cr.condition) for cr in cp.rules]
+        self.names = list(fields.items())
+
+    def fire(self, facts: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        out = []
+        for fact in facts:
+            values = {name: fact.get(field) for name, field in self.names}
+            for name, guard, cond in self.rules:
+                if all(fact.get(k) == v for k, v in guard.items()) and evaluate_condition(cond, values):
+                    out.append((name, fact["id"]))
+        return out
+
+
+def examples() -> list[tuple[str, Facts, datetime]]:
+    out = []
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        m = re.search(r"^# at: (\S+)", path.read_text(), re.M)
+        if not m:
+            continue
+        facts = followup.load_facts(path)
+        out.append((path.stem, facts, datetime.fromisoformat(m.group(1))))
+    return out
+
+
+def median_us(run: Callable[[], Any], rounds: int, inner: int) -> float:
+    """Median over `rounds` of the mean time of `inner` back-to-back calls."""
+    samples = []
+    for _ in range(rounds):
+        t0 = time.perf_counter_ns()
+        for _ in range(inner):
+            run()
+        samples.append((time.perf_counter_ns() - t0) / inner / 1000)
+    return statistics.median(samples)
+
+
+def peak_kib(run: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--inner", type=int, default=10)
+    ap.add_argument("--quick", action="store_true", help="a few rounds, to check the script runs")
+    args = ap.parse_args(argv)
+    rounds, inner = (5, 2) if args.quick else (args.rounds, args.inner)
+
+    engine = followup.Engine(load_entrypoints=False)
+    cases = examples()
+    rows = []
+    worst = 0.0
+    for pack in sorted(engine.pack_paths()):
+        cp = engine.load_pack(pack)
+        if cp.file.origin and not str(cp.file.origin).startswith(str(ROOT / "policies")) and pack not in ("conservative", "proactive", "tech-industry"):
+            continue
+        variants = {
+            "lean": cp,
+            "host": dataclasses.replace(cp, ruleset=HostRuleset(cp.ruleset.definition_expressions())),
+            "python": dataclasses.replace(cp, ruleset=PythonRuleset(cp)),
+        }
+        per: dict[str, list[float]] = {k: [] for k in variants}
+        fired = 0
+        for _, facts, at in cases:
+            reference = evaluate(cp, facts, at, explain=True)
+            fired += len(reference.actions)
+            for label, variant in variants.items():
+                assert evaluate(variant, facts, at, explain=True) == reference, (pack, label)
+                per[label].append(median_us(lambda v=variant: evaluate(v, facts, at, explain=True), rounds, inner))
+        med = {k: statistics.median(v) for k, v in per.items()}
+        worst = max(worst, max(per["lean"]))
+        mem = max(peak_kib(lambda: evaluate(cp, f, a, explain=True)) for _, f, a in cases)
+        rows.append((pack, len(cp.rules), fired / len(cases), med["lean"], max(per["lean"]), med["host"], med["python"], mem))
+
+    head = ("pack", "rules", "actions", "lean µs", "worst µs", "host µs", "python µs", "host/lean", "python/lean", "peak KiB")
+    print(f"{len(cases)} examples x {rounds} rounds x {inner} calls; explain on; median µs per evaluation\n")
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for pack, n, acts, lean, wl, host, py, mem in rows:
+        print(f"{pack} | {n} | {acts:.1f} | {lean:.1f} | {wl:.1f} | {host:.1f} | {py:.1f} | {host / lean:.2f} | {py / lean:.2f} | {mem:.0f}")
+    verdict = "within" if worst <= TARGET_US else "OVER"
+    print(f"\nslowest example under any pack: {worst:.1f} µs ({verdict} the {TARGET_US:.0f} µs target)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
