@@ -60,7 +60,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("facts", type=str)
 @click.option("--pack", "-p", default="conservative", show_default=True, help="Pack name or path to a pack file.")
-@click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: now). Without an offset it is read in the company's time zone.")
+@click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: the file's `# at:` line, else now). "
+                   "Without an offset it is read in the company's time zone.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
               help="Print as text (default), json or markdown: short for --to terminal|json|markdown.")
 @click.option("--to", "to", multiple=True, metavar="CHANNEL[:ARG][,key=value]",
@@ -77,9 +78,12 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
     from .cli_delivery import deliver_advice
 
+    from .casefiles import case_at
+
     engine = engine_from(ctx)
     facts_obj = coerce_facts(facts)
-    advice = engine.advise(facts_obj, pack, at, explain=explain)
+    when = at if at is not None or facts == "-" else case_at(facts, facts_obj)
+    advice = engine.advise(facts_obj, pack, when, explain=explain)
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)
@@ -94,9 +98,11 @@ def packs(ctx: click.Context, as_json: bool) -> None:
 
     Search order: FOLLOWUP_PACKS_PATH folders, installed plugins, built-ins.
     """
-    from .discovery import as_rows
+    from .discovery import as_rows, env_problems
 
     engine = engine_from(ctx)
+    for problem in env_problems():
+        click.echo(f"warning: {problem}", err=True)
     rows = as_rows(engine.pack_locations())
     for r in rows:
         try:

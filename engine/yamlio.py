@@ -216,6 +216,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
             os.fsync(fh.fileno())
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
+        else:  # mkstemp creates 0600; a new file gets the usual mode under the umask
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -223,6 +225,12 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def dump_json(data: Any) -> str:

@@ -206,3 +206,12 @@ def test_business_day_arithmetic() -> None:
     assert business_days_between(datetime(2026, 11, 30).date(), fri.date()) == -6
     assert next_call_slot(datetime(2026, 11, 20, 16, 45, tzinfo=LONDON)) == datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
     assert next_call_slot(datetime(2026, 11, 20, 10, 30, tzinfo=LONDON)) == datetime(2026, 11, 20, 10, 30, tzinfo=LONDON)
+
+
+def test_cli_takes_the_time_from_the_files_at_line_unless_given() -> None:
+    runner = CliRunner()
+    by_line = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", "proactive", "--format", "json"])
+    assert json.loads(by_line.output)["at"] == "2026-11-17T16:00:00Z"
+    given = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", "proactive", "--format", "json",
+                                "--at", "2026-11-18T09:00"])
+    assert json.loads(given.output)["at"] == "2026-11-18T09:00:00Z"
