@@ -25,7 +25,8 @@ from .errors import PackNotFound, PluginError
 from .packs import is_pack_path
 from .pluginmanager import BUILTIN_PLUGINS
 
-__all__ = ["PackLocation", "ENV_VAR", "discover", "choose", "find", "default_lookup", "pack_files_in"]
+__all__ = ["PackLocation", "ENV_VAR", "discover", "choose", "find", "default_lookup", "pack_files_in", "env_problems",
+           "as_rows"]
 
 ENV_VAR = "FOLLOWUP_PACKS_PATH"
 
@@ -54,10 +55,10 @@ def _expand(entry: str | os.PathLike[str]) -> list[Path]:
 def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[PackLocation]:
     """Every pack that can be found, best-ranked first (shadowed ones included, after their winner)."""
     out: list[PackLocation] = []
-    raw = os.environ.get(ENV_VAR, "") if env is None else env
-    for folder in (p for p in raw.split(os.pathsep) if p.strip()):
-        for f in _expand(folder):
-            out.append(PackLocation(f.stem, f, ENV_VAR))
+    for entry in _env_entries(env):
+        if Path(entry).is_dir() or Path(entry).is_file():
+            for f in _expand(entry):
+                out.append(PackLocation(f.stem, f, ENV_VAR))
     if pm is not None:
         plugin_rows: list[PackLocation] = []
         builtin_rows: list[PackLocation] = []
@@ -74,6 +75,17 @@ def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[Pa
                     (builtin_rows if builtin else plugin_rows).append(row)
         out += plugin_rows + builtin_rows
     return out
+
+
+def _env_entries(env: str | None = None) -> list[str]:
+    raw = os.environ.get(ENV_VAR, "") if env is None else env
+    return [p for p in raw.split(os.pathsep) if p.strip()]
+
+
+def env_problems(env: str | None = None) -> list[str]:
+    """Entries of FOLLOWUP_PACKS_PATH that are neither a folder nor a file (so add no packs)."""
+    return [f"{ENV_VAR} names {entry}, which is not a folder: check the spelling, or create it"
+            for entry in _env_entries(env) if not Path(entry).exists()]
 
 
 def choose(locations: list[PackLocation]) -> dict[str, PackLocation]:
@@ -99,8 +111,9 @@ def find(name_or_path: str | os.PathLike[str], locations: list[PackLocation], *,
     names = list(choose(locations))
     guess = difflib.get_close_matches(text, names, n=1)
     hint = f"did you mean `{guess[0]}`? " if guess else ""
+    notes = "".join(f"; note: {p}" for p in env_problems())
     raise PackNotFound(f"no pack named {text!r}: {hint}known packs: {', '.join(names) or '(none)'} "
-                       f"(or give a path to a .yaml file, or add its folder to {ENV_VAR})")
+                       f"(or give a path to a .yaml file, or add its folder to {ENV_VAR}){notes}")
 
 
 def default_lookup(name: str, requester: Path | None) -> Path:

@@ -81,10 +81,10 @@ def resolve(pf: PackFile, lookup: Lookup | None = None, _stack: tuple[Path, ...]
     except PackError as exc:
         if any(p.code == "cycle" for p in exc.problems):
             raise
-        detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems[:3])
-        raise PackError([fail(("extends",), f"the pack it extends ({base_path}) has problems: {detail}",
-                              f"run `followup validate {base_path}`", code="base").problems[0], *exc.problems],
-                        source=pf.doc.file if pf.doc else pf.origin) from None
+        n = len(exc.problems)
+        head = fail(("extends",), f"the pack it extends ({base_path}) has {n} problem{'s' * (n != 1)}, listed below",
+                    f"fix them first (`followup validate {base_path}`)", code="base").problems[0]
+        raise PackError([head, *exc.problems], source=pf.doc.file if pf.doc else pf.origin) from None
     return _apply(pf, base, fail)
 
 

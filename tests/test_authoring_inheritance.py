@@ -212,7 +212,7 @@ def test_broken_base_is_reported_with_its_own_location(tmp_path: Path) -> None:
     with pytest.raises(PackError) as exc:
         load_resolved(child)
     msgs = problems(exc)
-    assert msgs[0].startswith("child.yaml:4:1: the pack it extends")
+    assert msgs[0].startswith("child.yaml:4:1: the pack it extends") and "has 1 problem, listed below" in msgs[0]
     assert msgs[1].startswith("base.yaml:6:12: unknown fact `follow_ups.cont`")
 
 

@@ -13,6 +13,9 @@ import pytest
 
 from followup import hookimpl
 from followup.engine import Engine
+from click.testing import CliRunner
+
+from followup.cli import cli
 from followup.errors import PackNotFound
 
 from authoring_support import AT, EXAMPLE, pack, rule, run, write
@@ -117,3 +120,20 @@ def test_packs_and_advise_as_a_subprocess(tmp_path: Path) -> None:
     assert data["pack"]["name"] == "agency"
     assert data["actions"] and {a["pack"] for a in data["actions"]} == {"conservative"}
     assert "keep-searching" not in {a["rule"] for a in data["actions"]}
+
+
+def test_missing_folder_in_the_search_path_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(tmp_path / "nowhere"))
+    e = Engine(load_entrypoints=False)
+    assert all(l.source == "built-in" for l in e.pack_locations())
+    result = CliRunner().invoke(cli, ["packs"], obj={"engine": e})
+    assert result.exit_code == 0
+    assert f"warning: FOLLOWUP_PACKS_PATH names {tmp_path / 'nowhere'}, which is not a folder" in result.stderr
+    with pytest.raises(PackNotFound, match="note: FOLLOWUP_PACKS_PATH names .*nowhere, which is not a folder"):
+        e.find_pack("agency")
+
+
+def test_single_pack_file_in_the_search_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = write(tmp_path, "solo.yaml", pack("solo", rule("s")))
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(f))
+    assert Engine(load_entrypoints=False).find_pack("solo") == f
