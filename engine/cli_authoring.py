@@ -26,22 +26,29 @@ def _show(p: Problem) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Output the findings as JSON.")
 @click.pass_context
 def validate(ctx: click.Context, packs: tuple[str, ...], as_json: bool) -> None:
-    """Check pack files: shape, names, inheritance, and rules that can never fire or clash.
+    """Check pack files (or every pack in a folder): shape, names, inheritance, and rules that can never fire or clash.
 
     Exit 0: no findings. 1: errors or warnings found. 2: a file cannot be read or is not a pack.
     """
     from .lint import validate_pack
 
+    from .discovery import pack_files_in
+
     engine = engine_from(ctx)
     worst = 0
     out = []
+    paths: list[str | Path] = []
     for ref in packs:
-        path: str | Path = ref
-        if not Path(ref).exists() and not is_pack_path(ref):
+        if Path(ref).is_dir():
+            paths += pack_files_in(Path(ref)) or [ref]  # an empty folder is reported as not a pack
+        elif not Path(ref).exists() and not is_pack_path(ref):
             try:
-                path = engine.find_pack(ref)
+                paths.append(engine.find_pack(ref))
             except PackNotFound as exc:
                 raise InputFailure(exc) from None
+        else:
+            paths.append(ref)
+    for path in paths:
         result = validate_pack(path, lambda name, requester: engine.find_pack(name, skip=requester))
         worst = max(worst, result.exit_code)
         out.append(result)

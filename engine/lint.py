@@ -303,8 +303,8 @@ def validate_pack(path: str | os.PathLike[str], lookup: Lookup | None = None) ->
     result = ValidationResult(str(path))
     p = Path(path)
     if p.is_dir():
-        result.problems.append(Problem(f"{path} is a folder, not a pack file", file=str(path),
-                                       hint="give the .yaml file of the pack", code="unreadable"))
+        result.problems.append(Problem(f"{path} is a folder with no pack files in it", file=str(path),
+                                       hint="give a pack's .yaml file, or a folder that holds some", code="unreadable"))
         result.unreadable = True
         return result
     try:

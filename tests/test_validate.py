@@ -12,7 +12,7 @@ import pytest
 from followup.conditions import parse_condition
 from followup.lint import implies, satisfiable, validate_pack
 
-from authoring_support import pack, rule, run, write
+from authoring_support import REPO, pack, rule, run, write
 
 SHAPE = """
 name: shape
@@ -278,3 +278,19 @@ def test_rule_without_rationale(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "p.yaml:5:5 (rules.0.rationale): error: required field `rationale` is missing\n    fix: add `rationale:` here" \
         in result.output
+
+
+def test_validate_a_folder(tmp_path: Path) -> None:
+    write(tmp_path, "packs/a.yaml", pack("a", rule("r")))
+    write(tmp_path, "packs/b.yaml", pack("b", rule("r", action="thank_yuo")))
+    write(tmp_path, "packs/tests/a.yaml", "cases: []\n")  # test files are not packs
+    result = run("validate", str(tmp_path / "packs"))
+    assert result.exit_code == 1
+    out = result.output.replace(str(tmp_path) + "/", "")
+    assert "packs/a.yaml: ok (1 rule)" in out and "packs/b.yaml: 1 error, 0 warnings" in out
+    (tmp_path / "empty").mkdir()
+    empty = run("validate", str(tmp_path / "empty"))
+    assert empty.exit_code == 2 and "is a folder with no pack files in it" in empty.output
+    builtins = run("validate", str(REPO / "policies"))
+    assert builtins.exit_code == 0, builtins.output
+    assert builtins.output.count(": ok (") == 3
