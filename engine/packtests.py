@@ -518,6 +518,9 @@ def render(run: TestRun, *, verbose: bool = False) -> str:
         lines.append(f"coverage of {cov.pack.name}: {n - len(missed)}/{n} rules fired ({cov.percent:.0f}%)")
         for rid in missed:
             lines.append(f"  never fired: {rid}" + _where_rule(cov.pack, rid))
+        inherited = len(cov.pack.rules) - n
+        if inherited:
+            lines.append(f"  ({inherited} inherited rule{'s' * (inherited != 1)} not counted: their own pack's tests cover them)")
     passed = len(run.cases) - len(run.failed)
     summary = f"{len(run.failed)} failed, {passed} passed" if run.failed else f"{passed} passed"
     lines.append(f"== {summary} ==")
