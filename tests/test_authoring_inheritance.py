@@ -236,3 +236,21 @@ def test_compiled_pack_is_cached_and_recompiled_when_a_base_changes(tmp_path: Pa
     os.utime(base, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     second = e.load_pack(child)
     assert second is not first and second.rules[0].rule.priority == "high"
+
+
+def test_override_of_sources_and_due_is_checked_in_place(tmp_path: Path) -> None:
+    text = CHILD.replace("    channel: handwritten\n    priority: high\n",
+                         "    sources: [{article: tiptopjb, items: [T2]}]\n    due: {from: decision_date, days: 1}\n")
+    with pytest.raises(PackError) as exc:
+        load_resolved(write(tmp_path, "child.yaml", text))
+    msgs = problems(exc)
+    assert any(m.startswith("child.yaml:9:11: `from: decision_date` needs `decision.days_past`, which the condition "
+                            "does not guarantee") for m in msgs), msgs
+    assert any(m.startswith("child.yaml:8:16: unknown article `tiptopjb` | did you mean `tiptopjob`?") for m in msgs), msgs
+
+
+def test_override_of_sources_replaces_the_list(tmp_path: Path) -> None:
+    text = CHILD.replace("    channel: handwritten\n", "    sources: [{article: anderson, items: [T4]}]\n")
+    resolved = load_resolved(write(tmp_path, "child.yaml", text))
+    rule_ = next(r for r in resolved.file.pack.rules if r.id == "thank-interviewers")
+    assert [(c.article, c.items) for c in rule_.sources] == [("anderson", ["T4"])]
