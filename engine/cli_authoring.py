@@ -14,6 +14,12 @@ from .packs import is_pack_path
 __all__ = ["validate", "test", "schema", "new_pack_command"]
 
 
+class OutputFailure(click.ClickException):
+    """A file could not be written where asked; exit 2 like other bad input."""
+
+    exit_code = 2
+
+
 def _show(p: Problem) -> str:
     text = f"{p.where}: {p.severity}: {p.message}"
     if p.hint:
@@ -103,7 +109,10 @@ def schema(kind: str, output: str | None) -> None:
 
     text = schema_text(kind)
     if output:
-        atomic_write(output, text)
+        try:
+            atomic_write(output, text)
+        except OSError as exc:
+            raise OutputFailure(f"cannot write {output}: {exc.strerror or exc}; choose another path") from None
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -123,6 +132,10 @@ def new_pack_command(ctx: click.Context, name: str, base: str | None, folder: st
 
     if base is not None and not is_pack_path(base):
         engine_from(ctx).find_pack(base)  # fail now, with a did-you-mean, rather than at first use
-    made = new_pack(name, extends=base, folder=folder, force=force)
+    try:
+        made = new_pack(name, extends=base, folder=folder, force=force)
+    except OSError as exc:
+        raise OutputFailure(f"cannot write the pack into {folder}: {exc.strerror or exc}; "
+                                   "choose a folder you can write to with --dir") from None
     click.echo(f"wrote {made.pack}\nwrote {made.tests}")
     click.echo(f"next: edit {made.pack.name}, then `followup validate {made.pack}` and `followup test {made.pack}`")

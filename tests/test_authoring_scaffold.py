@@ -62,3 +62,13 @@ def test_library_call(tmp_path: Path) -> None:
     assert made.pack == tmp_path / "lib-pack.yaml" and made.tests.is_file()
     with pytest.raises(PackError, match="already exists"):
         new_pack("lib-pack", folder=tmp_path)
+
+
+def test_unwritable_places_are_clear_errors(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    made = run("new-pack", "agency", "--dir", str(blocker / "sub"))
+    assert made.exit_code == 2
+    assert f"Error: cannot write the pack into {blocker / 'sub'}" in made.output and "Traceback" not in made.output
+    schema = run("schema", "pack", "-o", str(blocker / "x.json"))
+    assert schema.exit_code == 2 and f"Error: cannot write {blocker / 'x.json'}" in schema.output
