@@ -1,4 +1,4 @@
-"""Policy packs: the YAML format, its validation, and where packs are found.
+"""Policy packs: the YAML format and its validation (finding packs by name: followup.discovery).
 
 A pack is checked in two passes, both reporting every problem at
 file:line:col with a fix: pydantic checks the shape, then
@@ -22,12 +22,12 @@ from pydantic_core import PydanticCustomError
 from .businesstime import parse_window
 from .catalogue import ACTIONS, ANCHORS, CHANNELS, FACTS, PERSON_TARGETS, PRIORITIES, TARGETS
 from .conditions import All, Condition, Test, parse_condition
-from .errors import PackError, PackNotFound, Problem
+from .errors import PackError, Problem
 from .sources import library
 from .yamlio import Document, load_document, plain, problems_from_validation, read_text
 
 __all__ = ["Pack", "Rule", "RuleOverride", "Due", "Citation", "Settings", "PackFile", "load_pack_file", "parse_pack",
-           "check_rule", "builtin_pack_paths", "find_pack", "is_pack_path"]
+           "check_rule", "builtin_pack_paths", "is_pack_path"]
 
 ActionKind = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 Target = Literal[tuple(TARGETS)]  # type: ignore[valid-type]
@@ -362,19 +362,3 @@ def builtin_pack_paths() -> dict[str, Path]:
 def is_pack_path(text: str) -> bool:
     """`text` names a file (a .yaml/.yml name or something with a slash), not a pack name."""
     return text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text
-
-
-def find_pack(name_or_path: str | os.PathLike[str], extra: dict[str, Path] | None = None) -> Path:
-    """The file of a pack given by name (extra packs first, then built-ins) or by path."""
-    text = str(name_or_path)
-    candidate = Path(text)
-    if is_pack_path(text):
-        if candidate.is_file():
-            return candidate
-        raise PackNotFound(f"no pack file at {text}: check the path")
-    packs = {**builtin_pack_paths(), **(extra or {})}
-    if text in packs:
-        return packs[text]
-    guess = difflib.get_close_matches(text, list(packs), n=1)
-    hint = f"did you mean `{guess[0]}`? " if guess else ""
-    raise PackNotFound(f"no pack named {text!r}: {hint}known packs: {', '.join(packs)} (or give a path to a .yaml file)")
