@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
+from functools import cached_property
 from typing import Any
 
 from .businesstime import CallWindow, parse_window
 from .catalogue import ACTIONS, PERSON_TARGETS, ActionSpec
-from .conditions import Condition, facts_used, to_durable
+from .conditions import Condition, Test, facts_used, flatten, to_durable
 from .durable import Ruleset, RulesetError
 from .errors import PackError, Problem
 from .packs import PackFile, Rule
@@ -40,9 +42,19 @@ class CompiledRule:
     layer: str | None
     pack: str | None = None  # the pack that defined the rule (for packs that extend others)
 
-    @property
+    @cached_property
     def rationale(self) -> str:
         return self.rule.rationale.strip()
+
+    @cached_property
+    def tests(self) -> tuple[tuple[Test, bool], ...]:
+        """The condition's tests, flattened once for the because-trace."""
+        return flatten(self.condition)
+
+    @cached_property
+    def due_clock(self) -> time | None:
+        """The due time of day, parsed once."""
+        return time.fromisoformat(self.rule.due.time) if self.rule.due and self.rule.due.time else None
 
 
 @dataclass(frozen=True)

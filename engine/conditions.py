@@ -20,11 +20,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Mapping, Sequence, Union
+from typing import Annotated, Any, Callable, Mapping, Sequence, Union
+
+from pydantic import Field
 
 from .catalogue import FACTS, FactSpec
 
-__all__ = ["Test", "All", "Any_", "Not", "Condition", "Because", "parse_condition", "evaluate", "trace", "to_durable", "facts_used"]
+__all__ = ["Test", "All", "Any_", "Not", "Condition", "Because", "parse_condition", "evaluate", "trace", "flatten", "explain", "to_durable", "facts_used"]
 
 Path = tuple[Union[str, int], ...]
 
@@ -73,15 +75,17 @@ class Not:
 Condition = Union[Test, All, Any_, Not]
 
 
-@dataclass(frozen=True)
+# A slotted dataclass rather than a pydantic model: an evaluation builds one
+# per test of every fired rule, and this is several times cheaper.
+@dataclass(frozen=True, slots=True)
 class Because:
-    """One test of a rule's condition as it was evaluated."""
+    """One test of a rule's condition as it was evaluated (an item of the because-trace)."""
 
-    test: str
-    fact: str
-    value: Any
-    held: bool
-    negated: bool = False
+    test: Annotated[str, Field(description="The test as written, e.g. `hours_since_interview < 24`.")]
+    fact: Annotated[str, Field(description="The fact the test reads.")]
+    value: Annotated[Any, Field(description="The fact's value at evaluation time (null when absent).")]
+    held: Annotated[bool, Field(description="Whether the test held (before any enclosing `not`).")]
+    negated: Annotated[bool, Field(description="The test sits under a `not`.")] = False
 
 
 def _show(v: Any) -> str:
@@ -269,26 +273,29 @@ def evaluate(cond: Condition | None, values: Mapping[str, Any]) -> bool:
     return not evaluate(cond.item, values)
 
 
-def trace(cond: Condition | None, values: Mapping[str, Any], make: Callable[..., Any] = Because) -> list[Any]:
-    """Every test of the condition with the value it saw and whether it held.
+def flatten(cond: Condition | None, negated: bool = False) -> tuple[tuple[Test, bool], ...]:
+    """Every test of `cond` in order, with whether it sits under a `not` (compiled rules keep this)."""
+    if cond is None:
+        return ()
+    if isinstance(cond, Test):
+        return ((cond, negated),)
+    if isinstance(cond, Not):
+        return flatten(cond.item, not negated)
+    return tuple(pair for c in cond.items for pair in flatten(c, negated))
 
-    `make(test=, fact=, value=, held=, negated=)` builds each item (default: :class:`Because`).
-    """
-    out: list[Any] = []
-    if cond is not None:
-        _trace(cond, values, False, make, out)
+
+def explain(tests: Sequence[tuple[Test, bool]], values: Mapping[str, Any]) -> list[Because]:
+    """The because-trace of flattened tests against `values`."""
+    out = []
+    for t, negated in tests:
+        v = values.get(t.fact)
+        out.append(Because(t.text, t.fact, v, _test(t, v), negated))
     return out
 
 
-def _trace(cond: Condition, values: Mapping[str, Any], negated: bool, make: Callable[..., Any], out: list[Any]) -> None:
-    if isinstance(cond, Test):
-        v = values.get(cond.fact)
-        out.append(make(test=cond.text, fact=cond.fact, value=v, held=_test(cond, v), negated=negated))
-    elif isinstance(cond, Not):
-        _trace(cond.item, values, not negated, make, out)
-    else:
-        for c in cond.items:
-            _trace(c, values, negated, make, out)
+def trace(cond: Condition | None, values: Mapping[str, Any]) -> list[Because]:
+    """Every test of the condition with the value it saw and whether it held."""
+    return explain(flatten(cond), values)
 
 
 def facts_used(cond: Condition | None) -> set[str]:

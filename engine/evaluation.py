@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from .businesstime import add_business_days, next_call_slot
 from .compiler import CompiledPack, CompiledRule
-from .conditions import trace
+from .conditions import explain as because_trace
 from .derive import Derived, Subject, all_values, derive
 from .facts import Facts
 from .packs import Due
@@ -17,8 +17,11 @@ from .results import Action, Advice, BecauseItem, PackRef, Target
 __all__ = ["evaluate", "due_time", "subject_facts"]
 
 
-def due_time(due: Due, derived: Derived) -> datetime | None:
-    """The concrete due time of `due` (company time zone), None if its anchor is unknown."""
+def due_time(due: Due, derived: Derived, clock: time | None = None) -> datetime | None:
+    """The concrete due time of `due` (company time zone), None if its anchor is unknown.
+
+    `clock` is `due.time` already parsed (compiled rules keep it).
+    """
     base = derived.anchors[due.from_]
     if base is None:
         return None
@@ -30,7 +33,7 @@ def due_time(due: Due, derived: Derived) -> datetime | None:
     else:
         moment = datetime.combine(base.date() + timedelta(days=due.days or 0), base.timetz())
     if due.time is not None:
-        moment = datetime.combine(moment.date(), time.fromisoformat(due.time), derived.tz)
+        moment = datetime.combine(moment.date(), clock or time.fromisoformat(due.time), derived.tz)
         if moment < base:  # "that evening" when the interview ended after the evening began
             moment = base
     return moment
@@ -94,7 +97,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
             key = id(subject)
             if key not in values:
                 values[key] = all_values(derived, subject)
-            because = trace(cr.condition, values[key], BecauseItem._trusted)
+            because = because_trace(cr.tests, values[key])
         actions.append(_action(i, cr, subject, due, suggested, urg, points, cp, because))
     pack = cp.file.pack
     return Advice._trusted(
@@ -112,7 +115,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
 def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetime | None, datetime | None]:
     """Due time and, for calls, when to call: both inside the pack's call windows."""
     rule = cr.rule
-    due = due_time(rule.due, derived) if rule.due is not None else None
+    due = due_time(rule.due, derived, cr.due_clock) if rule.due is not None else None
     if rule.channel != "phone" or rule.avoid:
         return due, None
     if due is not None:

@@ -18,7 +18,7 @@ def urgency(due: datetime | None, at: datetime, avoid: bool) -> str:
         return "today"
     if due < at:
         return "overdue"
-    if due.astimezone(at.tzinfo).date() == at.date():
+    if due.date() == at.date():  # both are in the company's time zone (see evaluation.due_time)
         return "today"
     return "upcoming"
 
@@ -29,8 +29,9 @@ def score(priority: str, urgency_: str) -> int:
 
 
 
-def sort_key(score_: int, due: datetime | None, rule_id: str, target: str) -> tuple[int, float, str, str]:
-    return (-score_, due.timestamp() if due else float("inf"), rule_id, target)
+def sort_key(score_: int, due: datetime | None, rule_id: str, target: str) -> tuple[int, bool, datetime | None, str, str]:
+    """Best first: higher score, then earlier due (undated last), then rule id, then target."""
+    return (-score_, due is None, due, rule_id, target)
 
 
 def rank(candidates: Iterable[tuple[tuple, tuple, object]]) -> list[object]:

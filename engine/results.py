@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .conditions import Because
+
 __all__ = ["Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
 
 Urgency = Literal["overdue", "today", "upcoming"]
@@ -24,11 +26,20 @@ class _Result(BaseModel):
         per-evaluation budget. Equality and serialisation are unaffected.
         """
         obj = cls.__new__(cls)
-        object.__setattr__(obj, "__dict__", values)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(cls.__pydantic_fields__))
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
+        setattr_ = object.__setattr__
+        setattr_(obj, "__dict__", values)
+        # One set per class is safe to share: frozen models never mutate it and
+        # model_copy copies it before updating.
+        setattr_(obj, "__pydantic_fields_set__", cls.__dict__.get("_fields_set") or _fields_set(cls))
+        setattr_(obj, "__pydantic_extra__", None)
+        setattr_(obj, "__pydantic_private__", None)
         return obj
+
+
+def _fields_set(cls: type[BaseModel]) -> set[str]:
+    fields = set(cls.__pydantic_fields__)
+    type.__setattr__(cls, "_fields_set", fields)
+    return fields
 
 
 class Target(_Result):
@@ -51,12 +62,7 @@ class SourceRef(_Result):
     items: list[str] = Field(default_factory=list)
 
 
-class BecauseItem(_Result):
-    test: str = Field(description="The test as written, e.g. `hours_since_interview < 24`.")
-    fact: str
-    value: Any = Field(description="The fact's value at evaluation time (null when absent).")
-    held: bool = Field(description="Whether the test held (before any enclosing `not`).")
-    negated: bool = Field(default=False, description="The test sits under a `not`.")
+BecauseItem = Because  # the because-trace item type; see conditions.Because
 
 
 class Action(_Result):
