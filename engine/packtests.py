@@ -33,12 +33,12 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .catalogue import ACTIONS, CHANNELS
+from .catalogue import ACTIONS, CHANNELS, TARGETS
 from .compiler import CompiledPack
 from .conditions import _suggest
 from .errors import FactsError, InputError, Problem
@@ -345,27 +345,43 @@ def _pack_of(tf: TestFile, path: Path, doc: Document, engine: "Engine") -> Compi
         raise _fail(doc.problem(("pack",), f"cannot find the pack `{ref}`", str(exc)), str(path)) from None
 
 
+def _selectors(case: Case, i: int) -> Iterator[tuple[Selector, tuple[str | int, ...]]]:
+    """Every action selector of a case, with where it is written."""
+    for j, exp in enumerate(case.expect):
+        here: tuple[str | int, ...] = ("cases", i, "expect", j, exp.kind)
+        value = getattr(exp, exp.kind)
+        if isinstance(value, Selector):
+            yield value, here
+        elif isinstance(value, list):
+            for k, sel in enumerate(value):
+                yield sel, here + (k,)
+        else:
+            yield value.action, here + ("action",)
+
+
 def _check_selectors(tf: TestFile, doc: Document, cp: CompiledPack) -> list[Problem]:
     ids = [cr.rule.id for cr in cp.rules]
     out: list[Problem] = []
-
-    def check(sel: Selector, where: tuple[str | int, ...]) -> None:
-        if sel.rule is not None and sel.rule not in ids:
-            hint = _suggest(sel.rule, ids)
-            out.append(doc.problem(where, f"the pack `{cp.name}` has no rule `{sel.rule}`",
-                                   (hint + " " if hint else "") + f"rules: {', '.join(ids)}", code="unknown_rule"))
-
     for i, case in enumerate(tf.cases):
-        for j, exp in enumerate(case.expect):
-            here: tuple[str | int, ...] = ("cases", i, "expect", j, exp.kind)
-            value = getattr(exp, exp.kind)
-            if isinstance(value, Selector):
-                check(value, here)
-            elif isinstance(value, list):
-                for k, sel in enumerate(value):
-                    check(sel, here + (k,))
-            else:
-                check(value.action, here + ("action",))
+        for sel, where in _selectors(case, i):
+            if sel.rule is not None and sel.rule not in ids:
+                hint = _suggest(sel.rule, ids)
+                out.append(doc.problem(where, f"the pack `{cp.name}` has no rule `{sel.rule}`",
+                                       (hint + " " if hint else "") + f"rules: {', '.join(ids)}", code="unknown_rule"))
+    return out
+
+
+def _check_targets(case: Case, i: int, facts: Facts, doc: Document) -> list[Problem]:
+    """A `target` must be a person of the case's facts or a target kind, or the expectation could never match."""
+    names = [p.name for p in facts.people]
+    known = {n.casefold() for n in names} | set(TARGETS)
+    out = []
+    for sel, where in _selectors(case, i):
+        if sel.target is not None and sel.target.casefold() not in known:
+            hint = _suggest(sel.target, names + list(TARGETS))
+            out.append(doc.problem(where + ("target",), f"nobody called {sel.target!r} is in the facts of case {case.name!r}",
+                                   (hint + " " if hint else "") + f"people: {', '.join(names)}; or a target kind: "
+                                   f"{', '.join(TARGETS)}", code="unknown_target"))
     return out
 
 
@@ -420,6 +436,9 @@ def run_test_file(path: Path, engine: "Engine") -> FileResult:
     results = []
     for i, case in enumerate(tf.cases):
         facts = _facts_for(tf, case, i, path, doc)
+        problems = _check_targets(case, i, facts, doc)
+        if problems:
+            raise _fail(problems, str(path))
         at = _at(case.at or tf.at, facts, ("cases", i, "at") if case.at else ("at",), path, doc)
         advice = engine.advise(facts, cp, at)
         failures = []

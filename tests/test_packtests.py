@@ -149,6 +149,9 @@ def test_missing_tests_and_empty_folder(tmp_path: Path) -> None:
      ["cases.yaml:6:25 (cases.0.expect.0.present.kind): Input should be"]),
     ("cases:\n  - name: x\n    with: {interview: {went: grand}}\n    expect: [{present: write-notes}]\n",
      ["cases.yaml:6:24 (cases.0.with.interview.went): facts of case 'x': Input should be 'well', 'mixed' or 'badly'"]),
+    ("cases:\n  - name: x\n    expect: [{present: {rule: thank-interviewers, target: Dana Le}}]\n",
+     ["cases.yaml:6:51 (cases.0.expect.0.present.target): nobody called 'Dana Le' is in the facts of case 'x'\n"
+      "    fix: did you mean `Dana Lee`?"]),
     ("cases:\n  - name: x\n    at: yesterday\n    expect: [{present: write-notes}]\n",
      ["cases.yaml:6:5 (cases.0.at): 'yesterday' is not a time"]),
 ])
