@@ -117,6 +117,12 @@ def _apply(pf: PackFile, base: ResolvedPack, fail: Callable[..., PackError]) -> 
     def report(where: tuple[str | int, ...], message: str, hint: str | None = None, code: str = "invalid") -> None:
         problems.append(doc.problem(where, message, hint, code=code) if doc else Problem(message, tuple(where), hint=hint, code=code))
 
+    warnings: list[Problem] = list(pf.warnings)
+
+    def warn(where: tuple[str | int, ...], message: str, hint: str) -> None:
+        warnings.append(doc.problem(where, message, hint, severity="warning", code="same-as-inherited") if doc
+                        else Problem(message, tuple(where), hint=hint, severity="warning", code="same-as-inherited"))
+
     base_pack = base.file.pack
     rules: dict[str, Rule] = {r.id: r for r in base_pack.rules}
     conditions: dict[str, Condition | None] = dict(base.file.conditions)
@@ -161,8 +167,12 @@ def _apply(pf: PackFile, base: ResolvedPack, fail: Callable[..., PackError]) -> 
             continue
         merged = rules[ov.id].model_dump(by_alias=True, mode="json")
         for name, value in changes.items():
-            merged[name] = value.model_dump(by_alias=True, mode="json") if hasattr(value, "model_dump") else (
+            new = value.model_dump(by_alias=True, mode="json") if hasattr(value, "model_dump") else (
                 [v.model_dump(by_alias=True, mode="json") for v in value] if name == "sources" and value is not None else value)
+            if new == merged.get(name):
+                warn(where + (name,), f"`{ov.id}` already has this `{name}` in `{base_pack.name}`",
+                     f"remove `{name}` from the override: it changes nothing")
+            merged[name] = new
         try:
             rule = Rule.model_validate_json(json.dumps(merged, ensure_ascii=False))
         except ValidationError as exc:
@@ -203,7 +213,7 @@ def _apply(pf: PackFile, base: ResolvedPack, fail: Callable[..., PackError]) -> 
         path=pf.path,
         conditions={rid: conditions.get(rid) for rid in rules},
         doc=doc,
-        warnings=list(pf.warnings),
+        warnings=warnings,
     )
     keep = set(rules)
     return ResolvedPack(resolved, {k: v for k, v in layers.items() if k in keep},

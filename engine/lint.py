@@ -16,6 +16,8 @@ A pack can load and still be wrong. The lint looks for:
   at the same priority, so nothing says which advice comes first.
 - ``name-mismatch`` (warning): the pack's ``name:`` differs from its file
   name, which is the name ``--pack`` finds it under.
+- ``same-as-inherited`` (warning, found while resolving ``extends``): an
+  override field that sets the value the rule already has.
 
 Errors found while loading (unknown facts, operators, sources, items,
 blank rationales, bad overrides) come from :mod:`followup.packs` and
@@ -264,6 +266,7 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
         hint = f"rename the file to {this.pack.name}.yaml or set `name: {this.path.stem}`"
         out.append(doc.problem(("name",), msg, hint, severity="warning", code="name-mismatch") if doc
                    else Problem(msg, ("name",), file=this.origin, hint=hint, severity="warning", code="name-mismatch"))
+    out += [w for w in pf.warnings if w not in out]  # found while resolving, e.g. an override that changes nothing
     return sorted(out, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
 
 

@@ -294,3 +294,15 @@ def test_validate_a_folder(tmp_path: Path) -> None:
     builtins = run("validate", str(REPO / "policies"))
     assert builtins.exit_code == 0, builtins.output
     assert builtins.output.count(": ok (") == 3
+
+
+def test_override_that_repeats_the_inherited_value(tmp_path: Path) -> None:
+    write(tmp_path, "child.yaml", pack("child", head="extends: proactive\noverrides:\n  - id: keep-searching\n"
+                                                     "    priority: low\n    channel: none\n    title: Keep going"))
+    result = run("validate", str(tmp_path / "child.yaml"))
+    assert result.exit_code == 1
+    out = result.output.replace(str(tmp_path) + "/", "")
+    assert ("child.yaml:7:5 (overrides.0.priority): warning: `keep-searching` already has this `priority` in `proactive`\n"
+            "    fix: remove `priority` from the override: it changes nothing") in out
+    assert "child.yaml:8:5 (overrides.0.channel): warning: `keep-searching` already has this `channel`" in out
+    assert out.rstrip().endswith("child.yaml: 0 errors, 2 warnings")
