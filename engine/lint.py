@@ -310,12 +310,18 @@ def validate_pack(path: str | os.PathLike[str], lookup: Lookup | None = None) ->
                                        hint="give a pack's .yaml file, or a folder that holds some", code="unreadable"))
         result.unreadable = True
         return result
+    meaning: list[Problem] = []  # rule-level problems, reported together with inheritance ones
     try:
-        pf = load_pack_file(p, origin=str(path))
+        pf = load_pack_file(p, origin=str(path), problems_out=meaning)
         resolved = resolve(pf, lookup)
     except PackError as exc:
-        result.problems = list(exc.problems)
+        result.problems = meaning + [pr for pr in exc.problems if pr not in meaning]
+        if len({pr.file for pr in result.problems}) == 1:
+            result.problems.sort(key=lambda pr: (pr.line or 0, pr.column or 0))
         result.unreadable = any(pr.code in UNREADABLE_CODES for pr in exc.problems)
+        return result
+    if meaning:  # a pack with errors is not linted: its conditions are incomplete
+        result.problems = meaning
         return result
     result.resolved = resolved
     result.problems = lint(resolved)

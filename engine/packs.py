@@ -180,8 +180,14 @@ def _allowed(path: tuple[str | int, ...]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory>", path: Path | None = None) -> PackFile:
-    """Validate a pack given as plain data; raise :class:`PackError` with every problem."""
+def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory>", path: Path | None = None,
+               problems_out: list[Problem] | None = None) -> PackFile:
+    """Validate a pack given as plain data; raise :class:`PackError` with every problem.
+
+    With `problems_out`, problems of meaning (found once the shape is valid) are
+    added to it and the pack is returned anyway, so a checker can go on to its
+    inheritance; such a pack must not be compiled.
+    """
     import json
 
     file = doc.file if doc else None
@@ -200,8 +206,10 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
         problems.append(doc.problem(where, message, hint) if doc else Problem(message, tuple(where), hint=hint))
 
     conditions = check_pack(pack, data, report)
-    if problems:
+    if problems and problems_out is None:
         raise PackError(problems, source=file)
+    if problems_out is not None:
+        problems_out.extend(problems)
     return PackFile(pack=pack, origin=origin, path=path, conditions=conditions, doc=doc)
 
 
@@ -333,8 +341,9 @@ def _excludes(t: Test, value: str) -> bool:
     return False
 
 
-def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None) -> PackFile:
-    """Read and validate one pack file."""
+def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None,
+                   problems_out: list[Problem] | None = None) -> PackFile:
+    """Read and validate one pack file (see :func:`parse_pack` for `problems_out`)."""
     path = Path(source)
     try:
         text, name = read_text(path)
@@ -345,7 +354,7 @@ def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None)
     if problem is not None:
         raise PackError(problem, source=name)
     assert doc is not None
-    return parse_pack(plain(doc.data), doc=doc, origin=origin or str(path), path=path)
+    return parse_pack(plain(doc.data), doc=doc, origin=origin or str(path), path=path, problems_out=problems_out)
 
 
 def builtin_pack_paths() -> dict[str, Path]:

@@ -306,3 +306,14 @@ def test_override_that_repeats_the_inherited_value(tmp_path: Path) -> None:
             "    fix: remove `priority` from the override: it changes nothing") in out
     assert "child.yaml:8:5 (overrides.0.channel): warning: `keep-searching` already has this `channel`" in out
     assert out.rstrip().endswith("child.yaml: 0 errors, 2 warnings")
+
+
+def test_rule_and_inheritance_errors_are_reported_together(tmp_path: Path) -> None:
+    write(tmp_path, "child.yaml", pack("child", rule("mine", when="{follow_ups.cont: 1}"),
+                                       head="extends: proactive\ndisable: [keep-serching]"))
+    result = run("validate", str(tmp_path / "child.yaml"))
+    assert result.exit_code == 1
+    out = lines_of(result.output.replace(str(tmp_path) + "/", ""))
+    assert out == ["child.yaml:5:11 (disable.0): error: `proactive` has no rule `keep-serching` to disable",
+                   "child.yaml:8:12 (rules.0.when.follow_ups.cont): error: unknown fact `follow_ups.cont`",
+                   "child.yaml: 2 errors, 0 warnings"]
