@@ -100,10 +100,10 @@ def test(ctx: click.Context, target: str, min_coverage: float) -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["pack", "facts"]))
+@click.argument("kind", type=click.Choice(["pack", "facts", "tests"]))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
 def schema(kind: str, output: str | None) -> None:
-    """Print the JSON Schema of a pack or of a facts file (for editors and other tools)."""
+    """Print the JSON Schema of a pack, a facts file or a pack's test file (for editors and other tools)."""
     from .schema import schema_text
     from .yamlio import atomic_write
 

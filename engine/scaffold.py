@@ -76,6 +76,7 @@ rules:
 """
 
 _TESTS = """\
+# yaml-language-server: $schema={schema}
 # Tests for the {name} pack: run them with `followup test {name}.yaml` from the pack's folder.
 # Each case gives facts and a time, and what the advice must (not) contain.
 pack: {pack_ref}
@@ -112,10 +113,10 @@ cases:
 """
 
 
-def _schema_uri() -> str:
+def _schema_uri(kind: str = "pack") -> str:
     from importlib import resources
 
-    return Path(str(resources.files("followup.policies").joinpath("schemas", "pack.schema.json"))).resolve().as_uri()
+    return Path(str(resources.files("followup.policies").joinpath("schemas", f"{kind}.schema.json"))).resolve().as_uri()
 
 
 def new_pack(name: str, *, extends: str | None = None, folder: str | os.PathLike[str] = ".",
@@ -141,5 +142,5 @@ def new_pack(name: str, *, extends: str | None = None, folder: str | os.PathLike
         text += _EXTENDS.format(base=base)
     text += _RULE.format()
     atomic_write(pack_path, text)
-    atomic_write(tests_path, _TESTS.format(name=name, pack_ref=f"../{name}.yaml"))
+    atomic_write(tests_path, _TESTS.format(name=name, pack_ref=f"../{name}.yaml", schema=_schema_uri("tests")))
     return NewPack(pack_path, tests_path)

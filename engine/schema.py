@@ -1,4 +1,4 @@
-"""JSON Schemas for packs and facts, generated from the pydantic models.
+"""JSON Schemas for packs, facts and pack tests, generated from the pydantic models.
 
 Editors with a YAML language server read them through the first line of a
 pack (``# yaml-language-server: $schema=schemas/pack.schema.json``) to
@@ -23,7 +23,7 @@ from .conditions import OP_ALIASES, ORDER_OPS
 from .facts import Facts
 from .packs import Pack
 
-__all__ = ["pack_schema", "facts_schema", "condition_schema", "schema_text", "shipped_schema", "SCHEMAS"]
+__all__ = ["pack_schema", "facts_schema", "pack_tests_schema", "condition_schema", "schema_text", "shipped_schema", "SCHEMAS"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -100,7 +100,21 @@ def facts_schema() -> dict[str, Any]:
     return {"$schema": DRAFT, **schema, "title": "followup interview facts"}
 
 
-SCHEMAS = {"pack": pack_schema, "facts": facts_schema}
+def pack_tests_schema() -> dict[str, Any]:
+    """Schema of a pack's test file (tests/NAME.yaml)."""
+    from .packtests import TestFile
+
+    schema = TestFile.model_json_schema(by_alias=True)
+    defs = schema["$defs"]
+    # an action is a rule id, or a mapping of rule/kind/target/channel/avoid
+    defs["SelectorFields"] = defs.pop("Selector")
+    defs["Selector"] = {"anyOf": [{"type": "string", "description": "A rule id."}, {"$ref": "#/$defs/SelectorFields"}]}
+    exp = defs["Expectation"]
+    exp["minProperties"] = exp["maxProperties"] = 1
+    return {"$schema": DRAFT, **schema, "title": "followup pack tests"}
+
+
+SCHEMAS = {"pack": pack_schema, "facts": facts_schema, "tests": pack_tests_schema}
 
 
 def schema_text(kind: str) -> str:

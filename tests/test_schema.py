@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from followup.schema import facts_schema, pack_schema, schema_text, shipped_schema
+from followup.schema import facts_schema, pack_schema, schema_text, shipped_schema, pack_tests_schema
 from followup.yamlio import load_document, plain
 
 from authoring_support import REPO, run, write
@@ -22,14 +22,14 @@ def _yaml(path: Path) -> object:
     return plain(doc.data)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("kind", ["pack", "facts"])
+@pytest.mark.parametrize("kind", ["pack", "facts", "tests"])
 def test_shipped_schema_matches_the_models(kind: str) -> None:
     # regenerate with: followup schema KIND -o policies/schemas/KIND.schema.json
     assert shipped_schema(kind) == schema_text(kind)
     assert (REPO / "policies" / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8") == schema_text(kind)
 
 
-@pytest.mark.parametrize("kind", ["pack", "facts"])
+@pytest.mark.parametrize("kind", ["pack", "facts", "tests"])
 def test_schema_command(kind: str, tmp_path: Path) -> None:
     result = run("schema", kind)
     assert result.exit_code == 0
@@ -97,3 +97,15 @@ def test_misspelt_field_is_rejected_by_the_schema(tmp_path: Path) -> None:
     errors = list(jsonschema.Draft202012Validator(pack_schema()).iter_errors(pack))
     assert any("priorty" in e.message for e in errors)
     json.dumps(pack_schema())  # serialisable
+
+
+def test_test_files_match_the_tests_schema() -> None:
+    validator = jsonschema.Draft202012Validator(pack_tests_schema())
+    validator.check_schema(pack_tests_schema())
+    files = sorted((REPO / "policies" / "tests").glob("*.yaml")) + [REPO / "docs/examples/recruiter-agency/tests/recruiter-agency.yaml"]
+    for path in files:
+        assert list(validator.iter_errors(_yaml(path))) == [], path
+    for path in sorted((REPO / "policies" / "tests").glob("*.yaml")):
+        assert path.read_text(encoding="utf-8").splitlines()[0] == "# yaml-language-server: $schema=../schemas/tests.schema.json"
+    bad = {"cases": [{"name": "x", "expect": [{"present": "a", "absent": "b"}, {"presnt": "x"}, {"first": {"rule": "a", "kinds": "x"}}]}]}
+    assert len(list(validator.iter_errors(bad))) == 3
