@@ -96,7 +96,9 @@ def test(ctx: click.Context, target: str, min_coverage: float) -> None:
     low = [c for c in run.coverage if c.percent < min_coverage]
     for c in low:
         click.echo(f"coverage of {c.pack.name} is {c.percent:.0f}%, below --min-coverage {min_coverage:.0f}%")
-    ctx.exit(1 if run.failed or low else 0)
+    if run.untested and min_coverage > 0:
+        click.echo(f"{len(run.untested)} pack(s) without tests: 0% coverage, below --min-coverage {min_coverage:.0f}%")
+    ctx.exit(1 if run.failed or low or (run.untested and min_coverage > 0) else 0)
 
 
 @cli.command()

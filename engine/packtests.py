@@ -211,6 +211,7 @@ class TestRun:
     __test__ = False
 
     files: list[FileResult]
+    untested: list[Path] = field(default_factory=list)  # packs of a tested folder that have no tests
 
     @property
     def cases(self) -> list[CaseResult]:
@@ -254,7 +255,9 @@ def find_test_files(target: str | os.PathLike[str], engine: "Engine") -> list[Pa
     path = Path(text)
     if path.is_dir():
         folder = path / TESTS_FOLDER if (path / TESTS_FOLDER).is_dir() else path
-        found = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml") and _is_test_file(p))
+        # in a tests/ folder every YAML file is a test file (a broken one is reported, not skipped)
+        in_tests = folder.name == TESTS_FOLDER
+        found = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml") and (in_tests or _is_test_file(p)))
         if not found:
             raise TestFileError(Problem(f"no pack tests in {folder}", file=str(path), code="unreadable",
                                         hint=f"tests of a pack NAME.yaml go in {TESTS_FOLDER}/NAME.yaml beside it "
@@ -264,7 +267,7 @@ def find_test_files(target: str | os.PathLike[str], engine: "Engine") -> list[Pa
         path = engine.find_pack(text)
     if not path.is_file():
         raise TestFileError(Problem(f"no such file: {text}", file=text, hint="check the path", code="unreadable"))
-    if _is_test_file(path):
+    if path.parent.name == TESTS_FOLDER or _is_test_file(path):
         return [path]
     tests = tests_for_pack(path)
     if not tests.is_file():
@@ -453,7 +456,15 @@ def run_test_file(path: Path, engine: "Engine") -> FileResult:
 
 
 def run_tests(target: str | os.PathLike[str], engine: "Engine") -> TestRun:
-    return TestRun([run_test_file(p, engine) for p in find_test_files(target, engine)])
+    """Run the tests `target` names (see :func:`find_test_files`); a folder's packs without tests are listed."""
+    run = TestRun([run_test_file(p, engine) for p in find_test_files(target, engine)])
+    folder = Path(target)
+    if folder.is_dir():
+        from .discovery import pack_files_in
+
+        tested = {Path(cov.pack.file.origin).resolve() for cov in run.coverage}
+        run.untested = [p for p in pack_files_in(folder) if p.resolve() not in tested]
+    return run
 
 
 # --- expectations ---------------------------------------------------------------------
@@ -540,6 +551,8 @@ def render(run: TestRun, *, verbose: bool = False) -> str:
         inherited = len(cov.pack.rules) - n
         if inherited:
             lines.append(f"  ({inherited} inherited rule{'s' * (inherited != 1)} not counted: their own pack's tests cover them)")
+    for p in run.untested:
+        lines.append(f"no tests for {p} (expected them in {tests_for_pack(p)})")
     passed = len(run.cases) - len(run.failed)
     summary = f"{len(run.failed)} failed, {passed} passed" if run.failed else f"{passed} passed"
     lines.append(f"== {summary} ==")

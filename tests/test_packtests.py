@@ -201,3 +201,19 @@ def test_builtin_pack_tests_pass_with_full_coverage(name: str) -> None:
     assert cov.pack.name == name
     assert cov.missed == [] and cov.percent == 100.0
     assert len(cov.own) == len(cov.pack.rules)
+
+
+def test_folder_run_reports_broken_test_files_and_untested_packs(tmp_path: Path) -> None:
+    write(tmp_path, "mine.yaml", pack("mine", rule("always")))
+    write(tmp_path, "other.yaml", pack("other", rule("always")))
+    write(tmp_path, "tests/mine.yaml", f"facts: {EXAMPLE}\nat: 2026-11-17T16:00\ncases:\n  - name: x\n    expect: [{{present: always}}]\n")
+    ok = run("test", str(tmp_path))
+    assert ok.exit_code == 0
+    assert f"no tests for {tmp_path / 'other.yaml'} (expected them in {tmp_path / 'tests' / 'other.yaml'})" in ok.output
+    strict = run("test", str(tmp_path), "--min-coverage", "100")
+    assert strict.exit_code == 1 and "1 pack(s) without tests" in strict.output
+    write(tmp_path, "tests/other.yaml", "cases:\n  - name: [broken\n")
+    broken = run("test", str(tmp_path))
+    assert broken.exit_code == 2
+    assert "tests/other.yaml:3:1: not valid YAML" in broken.output.replace(str(tmp_path) + "/", "")
+    assert run("test", str(tmp_path / "tests" / "other.yaml")).exit_code == 2
