@@ -13,7 +13,7 @@ from .compiler import CompiledPack, compile_pack
 from .errors import FactsError, Problem
 from .evaluation import evaluate
 from .facts import Facts, load_facts, parse_facts
-from .discovery import PackLocation, discover, find
+from .discovery import ENV_VAR, PackLocation, discover, find
 from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
@@ -36,7 +36,8 @@ class Engine:
 
     def __init__(self, *, load_entrypoints: bool = True, plugins: Iterable[Any] = ()) -> None:
         self.pm = make_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
-        self._compiled: dict[str, tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
+        # keyed by pack file and search path (which decides what `extends: NAME` means)
+        self._compiled: dict[tuple[str, str], tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
         self._lock = threading.Lock()
         self._channels: dict[str, tuple[type[Channel], str]] | None = None
 
@@ -71,14 +72,14 @@ class Engine:
         found = self.find_pack(pack)
         path = found.resolve()
         with self._lock:
-            cached = self._compiled.get(str(path))
+            cached = self._compiled.get((str(path), os.environ.get(ENV_VAR, "")))
         if cached is not None and _stamps(cached[0]) == cached[0]:
             return cached[1]
         resolved = self.resolve_pack(found)
         stamps = tuple((p.resolve(), p.stat().st_mtime_ns) for p in resolved.paths)
         compiled = compile_pack(resolved.file, resolved.layers, resolved.packs)
         with self._lock:
-            self._compiled[str(path)] = (stamps, compiled)
+            self._compiled[(str(path), os.environ.get(ENV_VAR, ""))] = (stamps, compiled)
         return compiled
 
     # --- evaluation ----------------------------------------------------------

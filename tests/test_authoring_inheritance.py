@@ -254,3 +254,14 @@ def test_override_of_sources_replaces_the_list(tmp_path: Path) -> None:
     resolved = load_resolved(write(tmp_path, "child.yaml", text))
     rule_ = next(r for r in resolved.file.pack.rules if r.id == "thank-interviewers")
     assert [(c.article, c.items) for c in rule_.sources] == [("anderson", ["T4"])]
+
+
+def test_cache_follows_the_search_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "one/base.yaml", pack("base", rule("from-one")))
+    write(tmp_path, "two/base.yaml", pack("base", rule("from-two")))
+    child = write(tmp_path, "child.yaml", pack("child", head="extends: base"))
+    e = engine()
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(tmp_path / "one"))
+    assert [cr.rule.id for cr in e.load_pack(child).rules] == ["from-one"]
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(tmp_path / "two"))
+    assert [cr.rule.id for cr in e.load_pack(child).rules] == ["from-two"]
