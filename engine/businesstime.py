@@ -22,17 +22,24 @@ def is_business_day(day: date) -> bool:
 
 
 def add_business_days(moment: datetime, n: int) -> datetime:
-    """`moment` moved forward by `n` business days, keeping the time of day.
+    """`moment` moved forward by `n` business days (backward if negative), keeping the time of day.
 
     From a weekend, the count starts at the next Monday (so +1 from Saturday is Tuesday).
     """
     day = moment.date()
-    step = 1 if n >= 0 else -1
-    remaining = abs(n)
-    while remaining:
+    if n == 0:
+        return moment
+    step = 1 if n > 0 else -1
+    weeks, rest = divmod(abs(n), 5)
+    day += timedelta(days=7 * weeks * step)
+    while rest:
         day += timedelta(days=step)
-        if is_business_day(day):
-            remaining -= 1
+        if day.weekday() < 5:
+            rest -= 1
+    if weeks and not rest and day.weekday() >= 5:
+        # whole weeks from a weekend day land on a weekend: step to the business day they count to
+        while day.weekday() >= 5:
+            day -= timedelta(days=step)
     return datetime.combine(day, moment.timetz())
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from .businesstime import CallWindow, parse_window
-from .catalogue import ACTIONS, PERSON_TARGETS, ActionSpec
+from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
 from .conditions import Condition, Test, facts_used, flatten, to_durable
 from .durable import Ruleset, RulesetError
 from .errors import PackError, Problem
@@ -55,6 +55,30 @@ class CompiledRule:
     def due_clock(self) -> time | None:
         """The due time of day, parsed once."""
         return time.fromisoformat(self.rule.due.time) if self.rule.due and self.rule.due.time else None
+
+    @cached_property
+    def points(self) -> int:
+        return PRIORITIES[self.rule.priority]
+
+    def title(self, who: str) -> str:
+        """The generated one-line title for this rule's action towards `who` (memoised per person)."""
+        titles = self.__dict__.setdefault("_titles", {})
+        text = titles.get(who)
+        if text is None:
+            text = self.rule.title or _title(self.spec, self.rule.avoid, self.rule.channel, who)
+            titles[who] = text
+        return text
+
+
+_BY = {"email": "by email", "phone": "by phone", "handwritten": "as a handwritten card", "letter": "by letter",
+       "linkedin": "", "none": ""}
+
+
+def _title(spec: ActionSpec, avoid: bool, channel: str, who: str) -> str:
+    text = (spec.avoid_label if avoid else spec.label).format(who=who)
+    if _BY[channel]:
+        text += " " + _BY[channel]
+    return text[0].upper() + text[1:]
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from typing import Any, Callable
 
 from .businesstime import add_business_days, next_call_slot
 from .compiler import CompiledPack, CompiledRule
+from .conditions import Because
 from .conditions import explain as because_trace
 from .derive import Derived, Subject, all_values, derive
 from .facts import Facts
 from .packs import Due
-from .ranking import rank, score, sort_key, urgency
-from .results import Action, Advice, BecauseItem, PackRef, Target
+from .ranking import URGENCY_POINTS, rank
+from .results import Action, Advice, PackRef, Target
 
 __all__ = ["evaluate", "due_time", "subject_facts"]
 
@@ -71,25 +72,34 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         derived = enrich(facts, derived)
     asserted = subject_facts(cp, derived)
     by_id = {fact["id"]: subject for subject, fact in asserted}
-    fired = cp.ruleset.fire([fact for _, fact in asserted])
+    now = derived.at
+    today = now.date()
     seen: set[tuple[str, str]] = set()
     candidates = []
-    for name, sid in fired:
+    # This loop runs per firing on every evaluation: urgency, score and the
+    # sort key (see ranking.py) are inlined, and result objects are built
+    # only for the actions that survive ranking.
+    for name, sid in cp.ruleset.fire([fact for _, fact in asserted]):
         if (name, sid) in seen:  # `$or` fires once per true branch
             continue
         seen.add((name, sid))
         cr = cp.by_name[name]
-        subject = by_id[sid]
         rule = cr.rule
+        subject = by_id[sid]
         due, suggested = _when(cr, derived, cp)
-        urg = urgency(due, derived.at, rule.avoid)
-        points = score(rule.priority, urg)
+        if rule.avoid or due is None:
+            urg = "today"
+        elif due < now:
+            urg = "overdue"
+        else:
+            urg = "today" if due.date() == today else "upcoming"
+        points = cr.points + URGENCY_POINTS[urg]
         who = subject.person.name if subject else rule.target
-        # Ranking works on plain tuples; result objects are built only for the survivors.
-        candidates.append((sort_key(points, due, rule.id, who), (rule.action, who, rule.avoid),
+        candidates.append(((-points, due is None, due, rule.id, who), (rule.action, who, rule.avoid),
                            (cr, subject, due, suggested, urg, points)))
     ranked = rank(candidates)
     values: dict[int, Any] = {}
+    targets: dict[tuple[int, str], Target] = {}
     actions = []
     for i, (cr, subject, due, suggested, urg, points) in enumerate(ranked, start=1):  # type: ignore[misc]
         because = None
@@ -98,7 +108,11 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
             if key not in values:
                 values[key] = all_values(derived, subject)
             because = because_trace(cr.tests, values[key])
-        actions.append(_action(i, cr, subject, due, suggested, urg, points, cp, because))
+        tkey = (id(subject), cr.rule.target)
+        target = targets.get(tkey)
+        if target is None:
+            target = targets[tkey] = _target(cr.rule.target, subject)
+        actions.append(_action(i, cr, target, due, suggested, urg, points, cp, because))
     pack = cp.file.pack
     return Advice._trusted(
         schema_version=1,
@@ -106,7 +120,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         position=facts.position.title,
         company=facts.position.company,
         timezone=facts.position.timezone,
-        at=derived.at,
+        at=now,
         pack=PackRef._trusted(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
         actions=actions,
     )
@@ -123,16 +137,19 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetim
     return due, next_call_slot(max(derived.at, due) if due is not None else derived.at, cp.call_windows)
 
 
-def _action(rank: int, cr: CompiledRule, subject: Subject | None, due: datetime | None, suggested: datetime | None,
-            urg: str, points: int, cp: CompiledPack, because: list[BecauseItem] | None) -> Action:
+_WHO = {"company": "the company", "self": "yourself"}
+
+
+def _target(kind: str, subject: Subject | None) -> Target:
+    if subject is None:
+        return Target._trusted(kind=kind, name=None, title=None, email=None, role=None)
+    p = subject.person
+    return Target._trusted(kind=kind, name=p.name, title=p.title, email=p.email, role=p.role)
+
+
+def _action(rank: int, cr: CompiledRule, target: Target, due: datetime | None, suggested: datetime | None,
+            urg: str, points: int, cp: CompiledPack, because: list[Because] | None) -> Action:
     rule = cr.rule
-    if subject is not None:
-        p = subject.person
-        target = Target._trusted(kind=rule.target, name=p.name, title=p.title, email=p.email, role=p.role)
-        who = p.name
-    else:
-        target = Target._trusted(kind=rule.target, name=None, title=None, email=None, role=None)
-        who = {"company": "the company", "self": "yourself"}[rule.target]
     return Action._trusted(
         rank=rank,
         rule=rule.id,
@@ -140,7 +157,7 @@ def _action(rank: int, cr: CompiledRule, subject: Subject | None, due: datetime 
         layer=cr.layer,
         kind=rule.action,
         avoid=rule.avoid,
-        title=rule.title or _title(cr, who),
+        title=cr.title(target.name or _WHO[target.kind]),
         target=target,
         channel=rule.channel,
         priority=rule.priority,
@@ -152,16 +169,3 @@ def _action(rank: int, cr: CompiledRule, subject: Subject | None, due: datetime 
         sources=list(cr.sources),
         because=because,
     )
-
-
-_BY = {"email": "by email", "phone": "by phone", "handwritten": "as a handwritten card", "letter": "by letter",
-       "linkedin": "", "none": ""}
-
-
-def _title(cr: CompiledRule, who: str) -> str:
-    spec = cr.spec
-    text = (spec.avoid_label if cr.rule.avoid else spec.label).format(who=who)
-    by = _BY[cr.rule.channel]
-    if by:
-        text += " " + by
-    return text[0].upper() + text[1:]

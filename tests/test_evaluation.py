@@ -215,3 +215,17 @@ def test_cli_takes_the_time_from_the_files_at_line_unless_given() -> None:
     given = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", "proactive", "--format", "json",
                                 "--at", "2026-11-18T09:00"])
     assert json.loads(given.output)["at"] == "2026-11-18T09:00:00Z"
+
+
+def test_business_day_arithmetic_matches_counting_day_by_day() -> None:
+    def counted(moment: datetime, n: int) -> datetime:
+        day, step, left = moment.date(), (1 if n >= 0 else -1), abs(n)
+        while left:
+            day += timedelta(days=step)
+            left -= day.weekday() < 5
+        return datetime.combine(day, moment.timetz())
+
+    for offset in range(14):
+        moment = datetime(2026, 11, 16, 9, tzinfo=LONDON) + timedelta(days=offset)
+        for n in range(-12, 13):
+            assert add_business_days(moment, n) == counted(moment, n), (moment, n)
