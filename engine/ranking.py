@@ -1,42 +1,31 @@
-"""Ranking: a deterministic score from priority and urgency, one action per target."""
+"""Ranking: a deterministic score from priority and urgency, one action per target.
+
+- urgency: `overdue` (due before now), `today` (due on the evaluation day in
+  the company's time zone, or undated, or any "don't" advice), `upcoming`;
+- score = priority points (catalogue.PRIORITIES: critical 40, high 30,
+  normal 20, low 10) + URGENCY_POINTS;
+- order: higher score, then earlier due time (undated last), then rule id,
+  then target name;
+- one action per (action kind, target, do/avoid): the best-ranked wins.
+
+The per-firing part (urgency, score, sort key) is computed inline in
+evaluation.evaluate, which runs it for every firing of every evaluation.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Iterable
+from typing import Hashable, Iterable, TypeVar
 
-from .catalogue import PRIORITIES
-
-__all__ = ["URGENCY_POINTS", "urgency", "score", "rank"]
+__all__ = ["URGENCY_POINTS", "rank"]
 
 URGENCY_POINTS = {"overdue": 6, "today": 4, "upcoming": 0}
 
-
-def urgency(due: datetime | None, at: datetime, avoid: bool) -> str:
-    """overdue, today or upcoming; advice with no date (and every "don't") applies today."""
-    if avoid or due is None:
-        return "today"
-    if due < at:
-        return "overdue"
-    if due.date() == at.date():  # both are in the company's time zone (see evaluation.due_time)
-        return "today"
-    return "upcoming"
+T = TypeVar("T")
 
 
-def score(priority: str, urgency_: str) -> int:
-    return PRIORITIES[priority] + URGENCY_POINTS[urgency_]
-
-
-
-
-def sort_key(score_: int, due: datetime | None, rule_id: str, target: str) -> tuple[int, bool, datetime | None, str, str]:
-    """Best first: higher score, then earlier due (undated last), then rule id, then target."""
-    return (-score_, due is None, due, rule_id, target)
-
-
-def rank(candidates: Iterable[tuple[tuple, tuple, object]]) -> list[object]:
+def rank(candidates: Iterable[tuple[tuple, Hashable, T]]) -> list[T]:
     """Best first: candidates are (sort key, dedupe key, item); the best item per dedupe key wins."""
-    best: dict[tuple, tuple[tuple, object]] = {}
+    best: dict[Hashable, tuple[tuple, T]] = {}
     for key, group, item in candidates:
         have = best.get(group)
         if have is None or key < have[0]:
