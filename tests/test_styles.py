@@ -319,7 +319,7 @@ def test_linkedin_same_day_except_conservative(engine: Engine) -> None:
     assert hold.sources == []  # the pack owns this choice
 
 
-@pytest.mark.parametrize("outcome", ["offer", "second_round", "rejection"])
+@pytest.mark.parametrize("outcome", ["offer", "rejection"])
 def test_conservative_linkedin_after_a_decision(engine: Engine, outcome: str) -> None:
     data = thanked(case())
     for p in data["interviewers"]:
@@ -330,6 +330,16 @@ def test_conservative_linkedin_after_a_decision(engine: Engine, outcome: str) ->
     assert {a.target.name for a in invites} == INTERVIEWERS
     assert {a.due for a in invites} == {local("2026-11-27T15:00")}  # two business days after the news
     assert not avoiding(adv, "connect_linkedin")
+
+
+def test_conservative_still_waits_through_a_second_round(engine: Engine) -> None:
+    data = thanked(case())
+    for p in data["interviewers"]:
+        p["linkedin"] = "none"
+    data["responses"] = [{"kind": "second_round", "at": "2026-11-25T15:00:00+00:00", "from": "Dana Lee"}]
+    adv = engine.advise(followup.parse_facts(data), "conservative", local("2026-11-26T09:00"))
+    assert not doing(adv, "connect_linkedin")
+    assert only(avoiding(adv, "connect_linkedin")).rule == "no-linkedin-before-decision"
 
 
 def test_conservative_still_waits_on_a_mere_update(engine: Engine) -> None:
