@@ -8,6 +8,7 @@ answers) are reported with the path of the offending field.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from pydantic_core import PydanticCustomError
 
 from .errors import FactsError, Problem
-from .yamlio import load_document, plain, problems_from_validation, read_text
+from .yamlio import Document, load_document, plain, problems_from_validation, read_text
 
 __all__ = [
     "Facts",
@@ -239,59 +240,20 @@ def contradictions(f: Facts) -> list[tuple[tuple[str | int, ...], str, str]]:
     return out
 
 
-def _allowed(path: tuple[str | int, ...]) -> list[str]:
-    """Field names valid at `path` (for did-you-mean on misspelt keys)."""
-    model: Any = Facts
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) or next(
-            (f for f in model.model_fields.values() if f.alias == part), None
-        )
-        if field is None:
-            return []
-        ann = field.annotation
-        model = _model_in(ann)
-        if model is None:
-            return []
-    return [f.alias or n for n, f in model.model_fields.items()]
-
-
-def _model_in(ann: Any) -> Any:
-    import typing
-
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    for arg in typing.get_args(ann):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _expand_contradictions(exc: ValidationError) -> ValidationError | list[tuple[Any, str, str]]:
-    for err in exc.errors():
-        if err["type"] == "contradiction":
-            return list((err.get("ctx") or {}).get("all", []))
-    return exc
-
-
-def parse_facts(data: Any, *, file: str | None = None, doc: Any = None) -> Facts:
+def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = None) -> Facts:
     """Validate facts given as a dict (or JSON text); raise :class:`FactsError` listing every problem."""
     try:
-        if isinstance(data, (str, bytes)):
-            return Facts.model_validate_json(data)
-        # Python objects are validated in JSON mode, so ISO strings are accepted as times,
-        # exactly as from a file, while strictness still refuses "3" for 3.
-        import json
-
-        return Facts.model_validate_json(json.dumps(data, default=_json_default, ensure_ascii=False))
+        if not isinstance(data, (str, bytes)):
+            # Python objects are validated in JSON mode, so ISO strings are accepted as times,
+            # exactly as from a file, while strictness still refuses "3" for 3.
+            data = json.dumps(data, default=_json_default, ensure_ascii=False)
+        return Facts.model_validate_json(data)
+    except TypeError as exc:
+        raise FactsError(Problem(message=str(exc), file=file, hint="give plain values: text, numbers, true/false, "
+                                 "lists, mappings, and times as ISO 8601 text or timezone-aware datetimes",
+                                 code="type"), source=file) from None
     except ValidationError as exc:
-        problems: list[Problem] = []
-        errors = [e for e in exc.errors() if e["type"] != "contradiction"]
-        if errors:
-            problems += problems_from_validation(exc, doc, allowed_fields=_allowed)
-            problems = [p for p in problems if p.code != "contradiction"]
+        problems = [p for p in problems_from_validation(exc, doc, model=Facts) if p.code != "contradiction"]
         for path, message, hint in _contradictions_of(exc):
             problems.append(doc.problem(path, message, hint, code="contradiction") if doc is not None
                             else Problem(message=message, path=tuple(path), hint=hint, code="contradiction"))
@@ -299,6 +261,7 @@ def parse_facts(data: Any, *, file: str | None = None, doc: Any = None) -> Facts
 
 
 def _contradictions_of(exc: ValidationError) -> list[tuple[Any, str, str]]:
+    # The model validator can raise only one error; it carries every contradiction found.
     for err in exc.errors():
         if err["type"] == "contradiction":
             return [(tuple(p), m, h) for p, m, h in (err.get("ctx") or {}).get("all", [])]
@@ -307,10 +270,8 @@ def _contradictions_of(exc: ValidationError) -> list[tuple[Any, str, str]]:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.isoformat()  # pydantic then reports it as lacking an offset
-        return value.isoformat()
-    raise TypeError(f"cannot represent {type(value).__name__} in facts")
+        return value.isoformat()  # a naive one is then reported as lacking its offset
+    raise TypeError(f"cannot represent {type(value).__name__} {value!r} in facts")
 
 
 def load_facts(source: str | os.PathLike[str]) -> Facts:

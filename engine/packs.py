@@ -164,22 +164,6 @@ class PackFile:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _allowed(path: tuple[str | int, ...]) -> list[str]:
-    model: Any = Pack
-    for part in path:
-        if isinstance(part, int):
-            continue
-        f = model.model_fields.get(part) or next((v for v in model.model_fields.values() if v.alias == part), None)
-        if f is None:
-            return []
-        from .facts import _model_in
-
-        model = _model_in(f.annotation)
-        if model is None:
-            return []
-    return [f.alias or n for n, f in model.model_fields.items()]
-
-
 def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory>", path: Path | None = None,
                problems_out: list[Problem] | None = None) -> PackFile:
     """Validate a pack given as plain data; raise :class:`PackError` with every problem.
@@ -198,7 +182,7 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     try:
         pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
-        raise PackError([_plainer(p, data) for p in problems_from_validation(exc, doc, allowed_fields=_allowed)],
+        raise PackError([_plainer(p, data) for p in problems_from_validation(exc, doc, model=Pack)],
                         source=file) from None
     problems: list[Problem] = []
 

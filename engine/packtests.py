@@ -300,23 +300,7 @@ def load_test_file(path: Path) -> tuple[TestFile, Document]:
     try:
         return TestFile.model_validate_json(json.dumps(data, ensure_ascii=False)), doc
     except ValidationError as exc:
-        raise _fail(problems_from_validation(exc, doc, allowed_fields=_allowed), name) from None
-
-
-def _allowed(path: tuple[str | int, ...]) -> list[str]:
-    from .facts import _model_in
-
-    model: Any = TestFile
-    for part in path:
-        if isinstance(part, int):
-            continue
-        f = model.model_fields.get(part) or next((v for v in model.model_fields.values() if v.alias == part), None)
-        if f is None:
-            return []
-        model = _model_in(f.annotation)
-        if model is None:
-            return []
-    return [f.alias or n for n, f in model.model_fields.items()]
+        raise _fail(problems_from_validation(exc, doc, model=TestFile), name) from None
 
 
 def _merge(base: Any, patch: Any) -> Any:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import typing
+
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
@@ -24,7 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import Problem
 
-__all__ = ["Document", "load_document", "read_text", "problems_from_validation", "atomic_write", "round_trip_yaml"]
+__all__ = ["Document", "load_document", "read_text", "problems_from_validation", "fields_at", "atomic_write", "round_trip_yaml"]
 
 
 class _Constructor(RoundTripConstructor):
@@ -135,18 +137,46 @@ def _suggest(word: str, options: Iterable[str]) -> str | None:
     return best[0] if best else None
 
 
+def fields_at(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
+    """The keys valid at `path` inside documents of `model` (list indexes skipped), [] if unknown."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        found = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None)
+        if found is None:
+            return []
+        current = _model_in(found.annotation)
+        if current is None:
+            return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as `list[Person] | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def problems_from_validation(
     exc: ValidationError,
     doc: Document | None,
     *,
     prefix: Sequence[str | int] = (),
-    allowed_fields: Any = None,
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
     """Turn a pydantic ValidationError into located problems with a remedy each.
 
-    `allowed_fields(path) -> list[str]` gives the valid keys at a path so a
-    misspelt key gets a did-you-mean.
+    `model` is the model validated: a misspelt key gets a did-you-mean from
+    the keys valid at its place.
     """
+    allowed_fields = (lambda path: fields_at(model, path)) if model is not None else None
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
         path = tuple(prefix) + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))

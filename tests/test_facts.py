@@ -172,3 +172,20 @@ def test_business_days_skip_the_weekend() -> None:
     # Monday 23 Nov: 6 calendar days but 4 business days after Tuesday 17
     d = derive(f, datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
     assert d.case["days_since_interview"] == 6 and d.case["business_days_since_interview"] == 4
+
+
+def test_python_values_that_are_not_facts_are_an_input_error_not_a_traceback() -> None:
+    data = base()
+    data["interviewers"][0]["name"] = {"Lee", "Park"}
+    with pytest.raises(FactsError) as info:
+        followup.parse_facts(data)
+    assert "cannot represent set" in str(info.value)
+
+
+def test_datetime_objects_are_accepted_and_naive_ones_refused() -> None:
+    data = base()
+    data["interview"]["start"] = datetime(2026, 11, 16, 15, 0, tzinfo=timezone.utc)
+    assert followup.parse_facts(data).interview.start.hour == 15
+    data["interview"]["start"] = datetime(2026, 11, 16, 15, 0)
+    (p,) = problems(data)
+    assert p.path == ("interview", "start")
