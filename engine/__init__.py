@@ -1,12 +1,14 @@
 """followup: job-interview follow-up advice as declarative policy packs.
 
-    >>> import followup
-    >>> advice = followup.advise("examples/just-after.yaml", pack="proactive", at="2026-11-17T17:00")
-    >>> advice.actions[0].title
+    import followup
+
+    advice = followup.advise("examples/just-after.yaml", pack="proactive", at="2026-11-17T17:00")
+    print(advice.actions[0].title)   # Send a thank-you to Dana Lee by email
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +29,9 @@ from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
 from .delivery import DeliveryResult
 from .outbox import Outbox
 from .results import Action, Advice, BecauseItem, SourceRef, Target
-# compare/plan: the functions shadow their submodules' names on purpose (followup.compare(...));
-# import the modules as `from followup.compare import ...`.
-from .compare import Comparison, compare
+from .comparison import Comparison, compare
 from .corpus_compare import CorpusComparison, compare_corpus
-from .plan import Plan, SimulatedReply, plan
+from .planning import Plan, SimulatedReply, plan
 
 __all__ = [
     "advise",
@@ -72,14 +72,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 _default: Engine | None = None
+_default_lock = threading.Lock()
 
 
 def default_engine() -> Engine:
-    """The engine behind the module-level functions (created on first use)."""
+    """The engine behind the module-level functions (created on first use; make your own for other plugins)."""
     global _default
-    if _default is None:
-        _default = Engine()
-    return _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+        return _default
 
 
 def advise(facts: FactsInput, pack: Any = "conservative", at: datetime | str | None = None, *, explain: bool = False) -> Advice:

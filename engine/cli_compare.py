@@ -1,4 +1,4 @@
-"""`followup compare` and `followup plan`: thin click commands over followup.compare / followup.plan."""
+"""`followup compare` and `followup plan`: thin click commands over followup.comparison / followup.planning."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 
 from .casefiles import case_at
 from .cli import cli, engine_from, failing_input
-from .compare import compare as compare_packs
+from .comparison import compare as compare_packs
 from .compare_render import (
     comparison_html, comparison_markdown, comparison_text,
     corpus_html, corpus_markdown, corpus_text,
@@ -18,7 +18,7 @@ from .compare_render import (
 )
 from .corpus_compare import compare_corpus
 from .facts import Facts, load_facts
-from .plan import plan as plan_packs
+from .planning import plan as plan_packs
 from .yamlio import atomic_write
 
 __all__ = ["compare", "plan"]

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .compare import SHORT, Comparison, Row
+from .comparison import SHORT, Comparison, Row
 from .corpus_compare import CorpusComparison
-from .plan import Lane, Plan, PlanEvent
+from .planning import Lane, Plan, PlanEvent
 
 __all__ = [
     "comparison_text", "comparison_markdown", "comparison_html",

@@ -1,7 +1,7 @@
 """Pack-level comparison over many cases: a folder of fact files, each under every pack.
 
 Each case is a fact file with a `# at:` line (see :mod:`followup.casefiles`).
-For every case the packs are compared as in :func:`followup.compare.compare`;
+For every case the packs are compared as in :func:`followup.comparison.compare`;
 over all cases this reports how often the packs agree on the top action, the
 rank correlation of each pair of packs, the actions only one pack gives, and
 the cases where the packs disagree most.
@@ -23,7 +23,7 @@ from typing import Any, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from .casefiles import Case, load_corpus
-from .compare import Comparison, PackSpec, compare, row_key
+from .comparison import Comparison, PackSpec, compare, row_key
 from .engine import Engine
 from .results import Advice, PackRef
 

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from .channels import Channel, ChannelTarget, channel_registry
 from .compiler import CompiledPack, compile_pack
+from .delivery import DeliveryResult, deliver
+from .discovery import ENV_VAR, PackLocation, discover, find
+from .enrich import enricher
 from .errors import FactsError, Problem
 from .evaluation import evaluate
 from .facts import Facts, load_facts, parse_facts
-from .discovery import ENV_VAR, PackLocation, discover, find
 from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
-from .channels import Channel, ChannelTarget, channel_registry
-from .delivery import DeliveryResult, deliver
-from .enrich import enricher
 
 __all__ = ["Engine", "FactsInput", "resolve_at"]
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Literal
 from zoneinfo import ZoneInfo
 
-from .plan import Plan, PlanEvent
+from .planning import Plan, PlanEvent
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

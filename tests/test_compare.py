@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import followup
 from followup.cli import cli
-from followup.compare import Comparison, compare
+from followup.comparison import Comparison, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -15,7 +15,7 @@ import followup
 from followup.casefiles import case_at
 from followup.cli import cli
 from followup.errors import FactsError
-from followup.plan import Lane, Plan, parse_replies, plan
+from followup.planning import Lane, Plan, parse_replies, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import followup
 from followup.cli import cli
-from followup.plan import Plan, plan
+from followup.planning import Plan, plan
 from followup.timeline import render_figure, render_png, render_svg
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .compare import SHORT, PackSpec, check_unique
+from .comparison import SHORT, PackSpec, check_unique
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import FactsError, Problem
