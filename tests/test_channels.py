@@ -26,15 +26,6 @@ AT = "2026-11-17T16:00"
 FOLLOWUP = Path(sys.executable).with_name("followup")
 
 
-@pytest.fixture(autouse=True)
-def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "state"
-    monkeypatch.setenv("FOLLOWUP_HOME", str(home))
-    monkeypatch.delenv("FOLLOWUP_OUTBOX", raising=False)
-    monkeypatch.delenv("FOLLOWUP_LOAD_PLUGINS", raising=False)
-    return home
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine()

@@ -23,15 +23,6 @@ AT = "2026-11-17T16:00"
 FOLLOWUP = Path(sys.executable).with_name("followup")
 
 
-@pytest.fixture(autouse=True)
-def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "state"
-    monkeypatch.setenv("FOLLOWUP_HOME", str(home))
-    monkeypatch.delenv("FOLLOWUP_OUTBOX", raising=False)
-    monkeypatch.setenv("FOLLOWUP_WEBHOOK_BACKOFF", "0.01")  # retries without slow sleeps
-    return home
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

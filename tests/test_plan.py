@@ -29,11 +29,6 @@ def engine() -> followup.Engine:
     return followup.Engine()
 
 
-@pytest.fixture(scope="module")
-def three(engine: followup.Engine) -> Plan:
-    return plan(JUST_AFTER, ["conservative", "proactive", "tech-industry"], START, 21, engine=engine)
-
-
 def done(lane: Lane) -> list[tuple[str, int, str]]:
     """(when, day, label) of everything done, e.g. ("Fri 20 10:30", 3, "call: Dana Lee")."""
     return [(e.at.strftime("%a %d %H:%M"), e.day, e.label) for e in lane.done]
@@ -47,8 +42,8 @@ def when(lane: Lane, label: str) -> tuple[str, int]:
 
 # --- events and their days, per style ---------------------------------------------------------
 
-def test_proactive_timeline(three: Plan) -> None:
-    lane = three.lane("proactive")
+def test_proactive_timeline(three_styles: Plan) -> None:
+    lane = three_styles.lane("proactive")
     assert when(lane, "notes") == ("Tue 17 17:00", 0)
     assert when(lane, "thank-you: Dana Lee") == ("Tue 17 19:00", 0)
     assert when(lane, "LinkedIn: Dana Lee") == ("Tue 17 21:00", 0)
@@ -60,8 +55,8 @@ def test_proactive_timeline(three: Plan) -> None:
     assert lane.done[-1].kind == "move_on"
 
 
-def test_conservative_timeline(three: Plan) -> None:
-    lane = three.lane("conservative")
+def test_conservative_timeline(three_styles: Plan) -> None:
+    lane = three_styles.lane("conservative")
     assert when(lane, "thank-you: Dana Lee") == ("Wed 18 15:00", 1)  # within 24 hours, at the deadline
     assert when(lane, "status email: Dana Lee") == ("Tue 24 10:00", 7)
     assert not [e for e in lane.done if e.channel == "phone"]  # the email went unanswered but no call before move-on
@@ -69,24 +64,24 @@ def test_conservative_timeline(three: Plan) -> None:
     assert lane.end.reason == "move_on"
 
 
-def test_tech_industry_timeline(three: Plan) -> None:
-    lane = three.lane("tech-industry")
+def test_tech_industry_timeline(three_styles: Plan) -> None:
+    lane = three_styles.lane("tech-industry")
     assert when(lane, "thank-you: Dana Lee") == ("Tue 17 18:00", 0)
     assert when(lane, "status email: Dana Lee") == ("Tue 24 10:00", 7)
     assert not [e for e in lane.done if e.channel == "phone"]
     assert lane.end.reason == "move_on"
 
 
-def test_things_done_together_are_one_follow_up_round(three: Plan) -> None:
-    facts = three.lane("proactive").final_facts
+def test_things_done_together_are_one_follow_up_round(three_styles: Plan) -> None:
+    facts = three_styles.lane("proactive").final_facts
     assert [(f.channel, len(f.to)) for f in facts.follow_ups] == [("phone", 1), ("email", 3)]
     assert all(not f.answered for f in facts.follow_ups)
     assert all(p.thank_you is not None for p in facts.people)
     assert facts.interview.notes_taken and facts.decision.asked
 
 
-def test_standing_advice_is_listed_once(three: Plan) -> None:
-    lane = three.lane("proactive")
+def test_standing_advice_is_listed_once(three_styles: Plan) -> None:
+    lane = three_styles.lane("proactive")
     advice = [e for e in lane.events if e.type == "advice"]
     assert [e.kind for e in advice].count("keep_searching") == 1
     no_call = [e for e in advice if e.avoid and e.kind == "status_check"]
@@ -94,15 +89,15 @@ def test_standing_advice_is_listed_once(three: Plan) -> None:
     assert no_call[0].last_seen is not None and no_call[0].last_seen < no_call[0].due  # gone by day three
 
 
-def test_nothing_is_done_at_night(three: Plan) -> None:
-    for lane in three.lanes:
+def test_nothing_is_done_at_night(three_styles: Plan) -> None:
+    for lane in three_styles.lanes:
         for e in lane.done:
             assert time(8) <= e.at.time() <= time(22), (lane.pack.name, e)
 
 
-def test_each_action_is_what_the_engine_advised_at_that_moment(engine: followup.Engine, three: Plan) -> None:
+def test_each_action_is_what_the_engine_advised_at_that_moment(engine: followup.Engine, three_styles: Plan) -> None:
     """Replaying the facts just before an event, the engine gives that action, due by then."""
-    lane = three.lane("proactive")
+    lane = three_styles.lane("proactive")
     call = lane.find("status_check", "Dana Lee")[0]
     facts = followup.load_facts(JUST_AFTER)
     facts = facts.model_copy(update={"interviewers": lane.final_facts.interviewers,
@@ -209,13 +204,13 @@ def test_cli_text_plan(engine: followup.Engine) -> None:
     assert "END: the pack says move on, on day 15" in lines
 
 
-def test_cli_json_matches_the_api(engine: followup.Engine, three: Plan) -> None:
+def test_cli_json_matches_the_api(engine: followup.Engine, three_styles: Plan) -> None:
     result = CliRunner().invoke(cli, ["plan", str(JUST_AFTER), "--packs", "conservative,proactive,tech-industry",
                                       "--from", START, "--format", "json"], obj={"engine": engine})
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert [lane["end"]["day"] for lane in data["lanes"]] == [lane.end.day for lane in three.lanes]
-    assert Plan.model_validate_json(result.output).lanes[1].events == three.lanes[1].events
+    assert [lane["end"]["day"] for lane in data["lanes"]] == [lane.end.day for lane in three_styles.lanes]
+    assert Plan.model_validate_json(result.output).lanes[1].events == three_styles.lanes[1].events
 
 
 def test_cli_markdown(engine: followup.Engine) -> None:

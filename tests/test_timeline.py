@@ -24,13 +24,8 @@ def engine() -> followup.Engine:
     return followup.Engine()
 
 
-@pytest.fixture(scope="module")
-def three(engine: followup.Engine) -> Plan:
-    return plan(JUST_AFTER, ["conservative", "proactive", "tech-industry"], START, 21, engine=engine)
-
-
-def test_svg_has_lanes_days_and_labelled_events(three: Plan) -> None:
-    svg = render_svg(three)
+def test_svg_has_lanes_days_and_labelled_events(three_styles: Plan) -> None:
+    svg = render_svg(three_styles)
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     for lane in ("Conservative", "Proactive", "Tech industry"):
         assert lane in svg
@@ -41,10 +36,10 @@ def test_svg_has_lanes_days_and_labelled_events(three: Plan) -> None:
     assert "day 0" in svg and "day 21" in svg
 
 
-def test_weekends_are_shaded_and_lanes_ordered(three: Plan) -> None:
+def test_weekends_are_shaded_and_lanes_ordered(three_styles: Plan) -> None:
     from matplotlib.patches import Rectangle
 
-    fig = render_figure(three)
+    fig = render_figure(three_styles)
     ax = fig.axes[0]
     weekend = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == pytest.approx((0xee / 255,) * 3)]
     # Sat 21, Sun 22, Sat 28, Sun 29 Nov, Sat 5, Sun 6 Dec
@@ -52,8 +47,8 @@ def test_weekends_are_shaded_and_lanes_ordered(three: Plan) -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Conservative", "Proactive", "Tech industry"]
 
 
-def test_labels_do_not_overlap(three: Plan) -> None:
-    fig = render_figure(three)
+def test_labels_do_not_overlap(three_styles: Plan) -> None:
+    fig = render_figure(three_styles)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
@@ -67,8 +62,8 @@ def test_labels_do_not_overlap(three: Plan) -> None:
     assert right <= fig_right
 
 
-def test_markers_sit_on_their_days(three: Plan) -> None:
-    fig = render_figure(three)
+def test_markers_sit_on_their_days(three_styles: Plan) -> None:
+    fig = render_figure(three_styles)
     ax = fig.axes[0]
     xs = sorted({round(line.get_xdata()[0], 3) for line in ax.lines if len(line.get_xdata()) == 1})
     # proactive's call is Fri 20 10:30: day 3 of the axis + 10.5 hours
@@ -77,8 +72,8 @@ def test_markers_sit_on_their_days(three: Plan) -> None:
     assert round(15 + 10 / 24, 3) in xs
 
 
-def test_png_is_a_wide_readable_image(three: Plan) -> None:
-    data = render_png(three)
+def test_png_is_a_wide_readable_image(three_styles: Plan) -> None:
+    data = render_png(three_styles)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 1400 and 600 <= height <= 1400

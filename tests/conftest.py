@@ -1,0 +1,30 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import followup
+from followup.planning import Plan, plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own FOLLOWUP_HOME (outbox, delivery log) and none of the user's settings."""
+    home = tmp_path / "state"
+    monkeypatch.setenv("FOLLOWUP_HOME", str(home))
+    for name in ("FOLLOWUP_OUTBOX", "FOLLOWUP_LOAD_PLUGINS", "FOLLOWUP_PACKS_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FOLLOWUP_WEBHOOK_BACKOFF", "0.01")  # retries without slow sleeps
+    return home
+
+
+@pytest.fixture(scope="module")
+def three_styles() -> Plan:
+    """The just-after example planned under the three built-in packs for 21 days."""
+    return plan(ROOT / "examples" / "just-after.yaml", ["conservative", "proactive", "tech-industry"],
+                "2026-11-17T16:00", 21, engine=followup.Engine())
