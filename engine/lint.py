@@ -51,6 +51,8 @@ MINIMUM: dict[str, int] = {
     "follow_ups.unanswered": 0,
     "follow_ups.calls": 0,
     "follow_ups.emails": 0,
+    "follow_ups.since_outcome": 0,
+    "follow_ups.unanswered_since_outcome": 0,
     "interviewers.unthanked": 0,
     "interviewers.missing_contact": 0,
     "arrangers.count": 0,
