@@ -67,6 +67,8 @@ _FACTS = [
        implies=("follow_ups.business_days_since_last",)),
     _f("follow_ups.business_days_since_last", "int", "Business days since the last follow-up; absent when there is none.", nullable=True,
        implies=("follow_ups.days_since_last",)),
+    _f("follow_ups.since_outcome", "int", "Follow-ups made after the latest response (all of them when there is none)."),
+    _f("follow_ups.unanswered_since_outcome", "int", "Unanswered follow-ups made after the latest response."),
     # outcome
     _f("outcome", "enum", "The latest response from the company (none if nothing yet).",
        "none", "update", "offer", "second_round", "rejection", implies=("outcome.hours_since",), absent_value="none"),

@@ -61,6 +61,7 @@ def derive(facts: Facts, at: datetime) -> Derived:
     latest = responses[-1] if responses else None
     fus = sorted(facts.follow_ups, key=lambda f: f.at)
     last_fu = fus[-1].at.astimezone(tz) if fus else None
+    after = [f for f in fus if f.at > latest.at] if latest else fus
 
     case: dict[str, Value] = {
         "hours_since_interview": _hours((now - end).total_seconds()),
@@ -87,6 +88,8 @@ def derive(facts: Facts, at: datetime) -> Derived:
         "follow_ups.emails": sum(1 for f in fus if f.channel == "email"),
         "follow_ups.days_since_last": (today - last_fu.date()).days if last_fu else None,
         "follow_ups.business_days_since_last": business_days_between(last_fu.date(), today) if last_fu else None,
+        "follow_ups.since_outcome": len(after),
+        "follow_ups.unanswered_since_outcome": sum(1 for f in after if not f.answered),
         "outcome": latest.kind if latest else "none",
         "outcome.replied": bool(latest and latest.replied is not None),
         "outcome.hours_since": _hours((now - latest.at).total_seconds()) if latest else None,
