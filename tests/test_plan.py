@@ -246,3 +246,31 @@ def test_subprocess_plan_html(tmp_path: Path) -> None:
     for title in ("Conservative", "Proactive", "Tech industry"):
         assert f"<th>{title}</th>" in page
     assert "<b>10:30</b> call: Dana Lee" in page
+
+
+# --- an update ("still deciding") restarts the follow-up clock --------------------------------------
+
+@pytest.mark.parametrize("pack", ["conservative", "proactive", "tech-industry"])
+def test_an_update_restarts_the_follow_ups_and_ends_in_a_move_on(engine: followup.Engine, pack: str) -> None:
+    facts = followup.load_facts(JUST_AFTER)
+    replies = parse_replies("update@5", facts)
+    assert [(r.kind, r.at.strftime("%a %d %H:%M")) for r in replies] == [("update", "Sun 22 10:00")]
+    result = plan(JUST_AFTER, [pack], START, 40, replies, engine=engine)
+    lane = result.lane(pack)
+    update = lane.find("update", type="received")
+    assert len(update) == 1 and update[0].day == 5
+    after = [e for e in lane.done if e.at > update[0].at]
+    checks = [e for e in after if e.kind == "status_check"]
+    seconds = [e for e in after if e.kind == "second_follow_up"]
+    assert len(checks) == 1 and checks[0].rule in ("email-status-after-update", "call-after-update"), done(lane)
+    assert seconds and {e.rule for e in seconds} == {"second-follow-up-after-update"}, done(lane)
+    assert checks[0].at < seconds[0].at
+    assert lane.end.reason == "move_on", lane.end.message
+    assert lane.done[-1].kind == "move_on" and lane.done[-1].at > seconds[0].at
+    # the two follow-ups since the update are what it moves on after, none answered
+    since = [f for f in lane.final_facts.follow_ups if f.at > update[0].at]
+    assert len(since) == 2 and not any(f.answered for f in since)
+    if pack == "proactive":  # its second call, within the limit of two
+        assert [e.channel for e in lane.done if e.kind == "status_check"] == ["phone", "phone"]
+    else:
+        assert checks[0].channel == "email" and checks[0].at.strftime("%a %d %H:%M") == "Fri 27 10:00"
