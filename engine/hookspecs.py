@@ -33,8 +33,9 @@ def followup_packs() -> list[str | Path]:
     """Contribute policy packs.
 
     Called when an engine lists or looks up packs by name. Return a list of
-    paths to pack files (``*.yaml``) or folders holding them; the pack's
-    ``name:`` is the name it is found under.
+    paths to pack files (``*.yaml``) or folders holding them; a pack is
+    found under its file name without ``.yaml`` (``followup validate`` warns
+    when the pack's ``name:`` differs).
     """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.text import Text
 
 from .results import Action, Advice
 
-__all__ = ["render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text"]
+__all__ = ["render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
 
 
 def format_due(dt: datetime | None, at: datetime | None = None) -> str:
@@ -25,6 +26,17 @@ def sources_text(action: Action) -> str:
     if not action.sources:
         return "(the pack's own reasoning)"
     return "; ".join(f"{s.article}" + (f" {','.join(s.items)}" if s.items else "") for s in action.sources)
+
+
+def origin_text(a: Action, advice: Advice) -> str:
+    """Which rule gave the action, and for an extending pack which pack and file it came from."""
+    text = f"rule {a.rule}"
+    own = a.pack == advice.pack.name and (a.layer is None or a.layer == advice.pack.origin)
+    if not own:
+        text += f" from pack {a.pack}"
+        if a.layer:
+            text += f" (last set in {Path(a.layer).name})"
+    return text
 
 
 def _when(a: Action) -> str:
@@ -70,7 +82,7 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
     for a in advice.actions:
         title = Text(("✗ " if a.avoid else "") + a.title, style="bold" if not a.avoid else "italic")
         why = Text(a.rationale + "\n")
-        why.append("Sources: " + sources_text(a), style="dim")
+        why.append("Sources: " + sources_text(a) + "\n" + origin_text(a, advice).capitalize(), style="dim")
         if explain:
             why.append("\nBecause:\n  " + "\n  ".join(_because_lines(a)) if a.because else "\nBecause: (no condition)", style="cyan")
         table.add_row(str(a.rank), title, a.channel, Text(_when(a) + f"\n{a.urgency}", style=style[a.urgency]), why)
@@ -94,6 +106,7 @@ def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> st
         lines.append(f"    {a.channel} · {'' if a.avoid or a.due is None else 'due '}{_when(a)} · {a.urgency}")
         lines += wrap("Why: ", a.rationale)
         lines += wrap("Sources: ", sources_text(a))
+        lines += wrap("From: ", origin_text(a, advice))
         if explain:
             lines += ["    Because:"] + [f"      {b}" for b in _because_lines(a)] if a.because else ["    Because: (no condition)"]
         lines.append("")
@@ -115,6 +128,7 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         lines.append(f"{a.rank}. {prefix}**{a.title}** — {a.channel}, {'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
         lines.append(f"   - Why: {a.rationale}")
         lines.append(f"   - Sources: {sources_text(a)}")
+        lines.append(f"   - From: {origin_text(a, advice)}")
         if explain and a.because:
             lines.append("   - Because: " + "; ".join(_because_lines(a)))
     return "\n".join(lines) + "\n"

@@ -114,6 +114,9 @@ def load_document(text: str, file: str | None) -> tuple[Document | None, Problem
             what = "a key appears twice in the same mapping"
             hint = "remove or rename one of the two entries; the second would silently replace the first"
         return None, Problem(message=f"not valid YAML: {what}", file=file, line=line, column=col, hint=hint, code="syntax")
+    except TypeError as exc:  # e.g. `{{a}}`: a mapping used as a key
+        return None, Problem(message=f"not valid YAML: a mapping or list is used as a key ({exc})", file=file,
+                             hint="quote text that starts with `{` or `[`, e.g. \"{{name}}\"", code="syntax")
     except Exception as exc:  # ruamel raises a few unmarked errors (bad unicode, tabs)
         return None, Problem(message=f"not valid YAML: {exc}", file=file, hint="save the file as UTF-8 text", code="syntax")
     return Document(data=data, file=file), None

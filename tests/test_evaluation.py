@@ -229,3 +229,13 @@ def test_business_day_arithmetic_matches_counting_day_by_day() -> None:
         moment = datetime(2026, 11, 16, 9, tzinfo=LONDON) + timedelta(days=offset)
         for n in range(-12, 13):
             assert add_business_days(moment, n) == counted(moment, n), (moment, n)
+
+
+def test_text_and_markdown_say_which_pack_and_file_each_inherited_action_came_from() -> None:
+    pack = ROOT / "docs" / "examples" / "recruiter-agency" / "recruiter-agency.yaml"
+    runner = CliRunner()
+    md = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", str(pack), "--format", "markdown"]).output
+    assert "From: rule thank-arrangers from pack conservative (last set in recruiter-agency.yaml)" in md
+    assert "From: rule thank-interviewers-email from pack conservative (last set in conservative.yaml)" in md
+    text = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", "proactive"]).output
+    assert "From: rule thank-interviewers\n" in text
