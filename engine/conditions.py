@@ -75,9 +75,10 @@ class Not:
 Condition = Union[Test, All, Any_, Not]
 
 
-# A slotted dataclass rather than a pydantic model: an evaluation builds one
-# per test of every fired rule, and this is several times cheaper.
-@dataclass(frozen=True, slots=True)
+# A slotted, unfrozen dataclass rather than a pydantic model: an evaluation
+# builds one per test of every fired rule, and this is several times cheaper
+# (a frozen dataclass sets each field through object.__setattr__).
+@dataclass(slots=True)
 class Because:
     """One test of a rule's condition as it was evaluated (an item of the because-trace)."""
 
