@@ -129,11 +129,25 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
 def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetime | None, datetime | None]:
     """Due time and, for calls, when to call: both inside the pack's call windows."""
     rule = cr.rule
-    due = due_time(rule.due, derived, cr.due_clock) if rule.due is not None else None
-    if rule.channel != "phone" or rule.avoid:
+    phone = rule.channel == "phone" and not rule.avoid
+    if rule.due is None:
+        due = None
+    elif rule.due.from_ == "now":
+        due = due_time(rule.due, derived, cr.due_clock)
+        if phone and due is not None:
+            due = next_call_slot(due, cp.call_windows)
+    else:
+        # A fixed anchor gives the same due time at every evaluation of these facts.
+        key = (cp.ruleset.name, cr.name)
+        if key in derived.memo:
+            due = derived.memo[key]
+        else:
+            due = due_time(rule.due, derived, cr.due_clock)
+            if phone and due is not None:
+                due = next_call_slot(due, cp.call_windows)
+            derived.memo[key] = due
+    if not phone:
         return due, None
-    if due is not None:
-        due = next_call_slot(due, cp.call_windows)
     return due, next_call_slot(max(derived.at, due) if due is not None else derived.at, cp.call_windows)
 
 

@@ -189,3 +189,21 @@ def test_datetime_objects_are_accepted_and_naive_ones_refused() -> None:
     data["interview"]["start"] = datetime(2026, 11, 16, 15, 0)
     (p,) = problems(data)
     assert p.path == ("interview", "start")
+
+
+def test_time_independent_values_are_reused_per_facts_object_and_never_leak_to_copies() -> None:
+    import gc
+
+    from followup import derive as derive_module
+
+    f = followup.load_facts(JUST_AFTER)
+    at = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+    first = derive(f, at)
+    assert derive(f, at).subjects is first.subjects  # computed once for this object
+    thanked = f.model_copy(update={"interview": f.interview.model_copy(update={"notes_taken": True})})
+    assert derive(thanked, at).case["candidate.notes_taken"] is True
+    assert derive(f, at).case["candidate.notes_taken"] is False
+    key = id(thanked)
+    del thanked
+    gc.collect()
+    assert key not in derive_module._statics
