@@ -9,6 +9,9 @@ swapping only what decides which rules fire:
 - host:   durable-rules' own Host API with the same ruleset definition
 - python: the same condition trees read in Python (conditions.evaluate)
 
+`cold` is the lean path for facts never evaluated before (what derive.py
+computes once per Facts object is recomputed every time).
+
 All three must return identical advice; the table gives the median µs per
 evaluation and the ratios against the lean path, measured in this process.
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import followup
+from followup import derive as derive_module
 from followup.compiler import SUBJECT_GUARDS, CompiledPack
 from followup.conditions import evaluate as evaluate_condition
 from followup.durable import HostRuleset
@@ -67,6 +71,12 @@ def examples() -> list[tuple[str, Facts, datetime]]:
         facts = followup.load_facts(path)
         out.append((path.stem, facts, datetime.fromisoformat(m.group(1))))
     return out
+
+
+def cold(cp: CompiledPack, facts: Facts, at: datetime) -> Any:
+    """An evaluation of facts never seen before: nothing derived from them is reused."""
+    derive_module._statics.pop(id(facts), None)
+    return evaluate(cp, facts, at, explain=True)
 
 
 def median_us(run: Callable[[], Any], rounds: int, inner: int) -> float:
@@ -109,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": dataclasses.replace(cp, ruleset=PythonRuleset(cp)),
         }
         per: dict[str, list[float]] = {k: [] for k in variants}
+        per["cold"] = []
         fired = 0
         for _, facts, at in cases:
             reference = evaluate(cp, facts, at, explain=True)
@@ -116,18 +127,22 @@ def main(argv: list[str] | None = None) -> int:
             for label, variant in variants.items():
                 assert evaluate(variant, facts, at, explain=True) == reference, (pack, label)
                 per[label].append(median_us(lambda v=variant: evaluate(v, facts, at, explain=True), rounds, inner))
+            per["cold"].append(median_us(lambda: cold(cp, facts, at), rounds, inner))
         med = {k: statistics.median(v) for k, v in per.items()}
         worst = max(worst, max(per["lean"]))
         mem = max(peak_kib(lambda: evaluate(cp, f, a, explain=True)) for _, f, a in cases)
-        rows.append((pack, len(cp.rules), fired / len(cases), med["lean"], max(per["lean"]), med["host"], med["python"], mem))
+        rows.append((pack, len(cp.rules), fired / len(cases), med["lean"], max(per["lean"]), med["cold"], med["host"],
+                     med["python"], mem))
 
     calibration = median_us(lambda: sum(range(1000)), rounds, 50)
-    head = ("pack", "rules", "actions", "lean µs", "worst µs", "host µs", "python µs", "host/lean", "python/lean", "peak KiB")
+    head = ("pack", "rules", "actions", "lean µs", "worst µs", "cold µs", "host µs", "python µs", "host/lean",
+            "python/lean", "peak KiB")
     print(f"{len(cases)} examples x {rounds} rounds x {inner} calls; explain on; median µs per evaluation\n")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
-    for pack, n, acts, lean, wl, host, py, mem in rows:
-        print(f"{pack} | {n} | {acts:.1f} | {lean:.1f} | {wl:.1f} | {host:.1f} | {py:.1f} | {host / lean:.2f} | {py / lean:.2f} | {mem:.0f}")
+    for pack, n, acts, lean, wl, cold_, host, py, mem in rows:
+        print(f"{pack} | {n} | {acts:.1f} | {lean:.1f} | {wl:.1f} | {cold_:.1f} | {host:.1f} | {py:.1f} | "
+              f"{host / lean:.2f} | {py / lean:.2f} | {mem:.0f}")
     verdict = "within" if worst <= TARGET_US else "OVER"
     median_all = statistics.median(r[3] for r in rows)
     print(f"\nslowest example under any pack: {worst:.1f} µs; median over packs {median_all:.1f} µs "

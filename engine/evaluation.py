@@ -137,8 +137,9 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetim
         if phone and due is not None:
             due = next_call_slot(due, cp.call_windows)
     else:
-        # A fixed anchor gives the same due time at every evaluation of these facts.
-        key = (cp.ruleset.name, cr.name)
+        # A fixed anchor gives the same due time at every evaluation of these facts;
+        # the key is everything else the due time depends on.
+        key = (rule.due, phone, cp.call_windows)
         if key in derived.memo:
             due = derived.memo[key]
         else:
