@@ -21,12 +21,12 @@ import os
 from datetime import datetime
 from typing import Any, Iterable, Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import PackError, Problem
-from .results import Action, Advice, PackRef, SourceRef
+from .results import Action, Advice, PackRef, Result, SourceRef
 
 __all__ = [
     "Comparison",
@@ -62,11 +62,8 @@ SHORT: dict[str, str] = {
 Difference = Literal["presence", "channel", "avoid", "due day"]
 
 
-class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
-
-class CellEntry(_Result):
+class CellEntry(Result):
     """One action of one pack, as shown in a comparison row."""
 
     rank: int
@@ -96,7 +93,7 @@ class CellEntry(_Result):
         return "; ".join(s.article + (" " + ",".join(s.items) if s.items else "") for s in self.sources)
 
 
-class Cell(_Result):
+class Cell(Result):
     pack: str
     entries: list[CellEntry] = Field(default_factory=list)
 
@@ -118,7 +115,7 @@ class Cell(_Result):
         return frozenset((e.avoid, e.channel, _day(e)) for e in self.own)
 
 
-class Row(_Result):
+class Row(Result):
     kind: str
     target: str = Field(description="A person's name, `the company` or `yourself`.")
     target_kind: str = Field(description="person, company or self.")
@@ -154,7 +151,7 @@ class Row(_Result):
         return "; ".join(sides)
 
 
-class Comparison(_Result):
+class Comparison(Result):
     """One set of facts under several packs at one moment."""
 
     schema_version: Literal[1] = 1

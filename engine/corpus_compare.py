@@ -20,21 +20,18 @@ import os
 from itertools import combinations
 from typing import Any, Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .casefiles import Case, load_corpus
 from .comparison import Comparison, PackSpec, compare, row_key
 from .engine import Engine
-from .results import Advice, PackRef
+from .results import Advice, PackRef, Result
 
 __all__ = ["CorpusComparison", "CaseSummary", "PairStats", "OnlyOne", "compare_corpus", "kendall_tau"]
 
 
-class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
-
-class CaseSummary(_Result):
+class CaseSummary(Result):
     case: str = Field(description="File name without extension.")
     file: str
     at: datetime = Field(description="Evaluation time from the file's `# at:` line.")
@@ -51,7 +48,7 @@ class CaseSummary(_Result):
         return self.disagreeing_rows / self.rows if self.rows else 0.0
 
 
-class PairStats(_Result):
+class PairStats(Result):
     a: str
     b: str
     cases: int
@@ -60,7 +57,7 @@ class PairStats(_Result):
     tau_cases: int
 
 
-class OnlyOne(_Result):
+class OnlyOne(Result):
     pack: str
     kind: str
     avoid: bool
@@ -68,7 +65,7 @@ class OnlyOne(_Result):
     cases: list[str]
 
 
-class CorpusComparison(_Result):
+class CorpusComparison(Result):
     schema_version: Literal[1] = 1
     folder: str
     packs: list[PackRef]

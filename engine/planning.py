@@ -49,14 +49,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Literal, Sequence
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from .comparison import SHORT, PackSpec, check_unique
 from .compiler import CompiledPack
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import FactsError, Problem
 from .facts import Facts, parse_facts
-from .results import Action, PackRef, SourceRef
+from .results import Action, PackRef, Result, SourceRef
 
 __all__ = [
     "Plan",
@@ -80,11 +80,8 @@ EndReason = Literal["move_on", "horizon", "stuck"]
 ReplyKind = Literal["offer", "rejection", "second_round", "update"]
 
 
-class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
-
-class SimulatedReply(_Result):
+class SimulatedReply(Result):
     """An answer from the company injected into the simulation."""
 
     kind: ReplyKind
@@ -94,7 +91,7 @@ class SimulatedReply(_Result):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
 
-class PlanEvent(_Result):
+class PlanEvent(Result):
     at: datetime = Field(description="When it happens in the simulation (company time zone).")
     day: int = Field(description="Calendar days since the interview day (0 on the day).")
     type: EventType = Field(description="done: the person does it; advice: standing advice, first given; received: an answer arrives.")
@@ -115,14 +112,14 @@ class PlanEvent(_Result):
         return self.type == "done" and self.due is not None and self.at > self.due
 
 
-class PlanEnd(_Result):
+class PlanEnd(Result):
     reason: EndReason
     at: datetime
     day: int
     message: str
 
 
-class Lane(_Result):
+class Lane(Result):
     """One pack's simulated plan."""
 
     pack: PackRef
@@ -139,7 +136,7 @@ class Lane(_Result):
                 and (target is None or (e.target or "").casefold() == target.casefold())]
 
 
-class Plan(_Result):
+class Plan(Result):
     schema_version: Literal[1] = 1
     candidate: str
     position: str

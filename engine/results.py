@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .conditions import Because
 
-__all__ = ["Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
+__all__ = ["Result", "Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
 
 Urgency = Literal["overdue", "today", "upcoming"]
 
 
-class _Result(BaseModel):
+class Result(BaseModel):
+    """Base of every result followup returns: frozen, JSON-serialisable (`.to_json()` where offered)."""
+
     model_config = ConfigDict(frozen=True)
 
     @classmethod
@@ -42,7 +44,7 @@ def _fields_set(cls: type[BaseModel]) -> set[str]:
     return fields
 
 
-class Target(_Result):
+class Target(Result):
     kind: str = Field(description="Target selector of the rule (each_interviewer, company, self, ...).")
     name: str | None = Field(default=None, description="The person's name, for a person target.")
     title: str | None = None
@@ -56,7 +58,7 @@ class Target(_Result):
         return {"company": "the company", "self": "yourself"}.get(self.kind, self.kind)
 
 
-class SourceRef(_Result):
+class SourceRef(Result):
     article: str
     title: str
     items: list[str] = Field(default_factory=list)
@@ -65,7 +67,7 @@ class SourceRef(_Result):
 BecauseItem = Because  # the because-trace item type; see conditions.Because
 
 
-class Action(_Result):
+class Action(Result):
     rank: int = Field(description="1 is the most important.")
     rule: str = Field(description="Id of the rule that recommends it.")
     pack: str = Field(description="Pack the rule comes from.")
@@ -85,14 +87,14 @@ class Action(_Result):
     because: list[BecauseItem] | None = Field(default=None, description="The because-trace (with explain=True).")
 
 
-class PackRef(_Result):
+class PackRef(Result):
     name: str
     title: str
     version: str
     origin: str
 
 
-class Advice(_Result):
+class Advice(Result):
     """Ranked next actions for one set of facts under one pack at one moment."""
 
     schema_version: Literal[1] = 1
