@@ -182,8 +182,12 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     try:
         pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
-        raise PackError([_plainer(p, data) for p in problems_from_validation(exc, doc, model=Pack)],
-                        source=file) from None
+        found = [_plainer(p, data) for p in problems_from_validation(exc, doc, model=Pack)]
+        # The conditions are read by our own parser, not pydantic: check them too, so an
+        # author sees a misspelt fact in the same run as a misspelt field.
+        _check_raw_conditions(data, lambda where, message, hint=None: found.append(
+            doc.problem(where, message, hint) if doc else Problem(message, tuple(where), hint=hint)))
+        raise PackError(sorted(found, key=lambda p: (p.line or 0, p.column or 0)), source=file) from None
     problems: list[Problem] = []
 
     def report(where: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
@@ -195,6 +199,17 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
     if problems_out is not None:
         problems_out.extend(problems)
     return PackFile(pack=pack, origin=origin, path=path, conditions=conditions, doc=doc)
+
+
+def _check_raw_conditions(data: dict[str, Any], report: Any) -> None:
+    """Parse every rule's `when` from raw data (used when the pack's shape is invalid)."""
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return
+    for i, rule in enumerate(rules):
+        if isinstance(rule, dict) and rule.get("when") is not None:
+            person = rule.get("target") in PERSON_TARGETS or rule.get("target") not in TARGETS
+            parse_condition(rule["when"], ("rules", i, "when"), report, allow_person=person)
 
 
 _LABELS = {"action": "action kind", "target": "target", "channel": "channel", "priority": "priority", "from": "due anchor"}
