@@ -28,9 +28,10 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import followup
 from followup import derive as derive_module

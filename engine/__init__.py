@@ -12,6 +12,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
+from .comparison import Comparison, compare
+from .corpus_compare import CorpusComparison, compare_corpus
+from .delivery import DeliveryResult
 from .engine import Engine, FactsInput
 from .errors import (
     ChannelError,
@@ -25,13 +29,9 @@ from .errors import (
 )
 from .facts import Facts, load_facts, parse_facts
 from .hookspecs import hookimpl
-from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
-from .delivery import DeliveryResult
 from .outbox import Outbox
-from .results import Action, Advice, BecauseItem, SourceRef, Target
-from .comparison import Comparison, compare
-from .corpus_compare import CorpusComparison, compare_corpus
 from .planning import Plan, SimulatedReply, plan
+from .results import Action, Advice, BecauseItem, SourceRef, Target
 
 __all__ = [
     "advise",

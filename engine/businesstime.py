@@ -6,8 +6,8 @@ followup and are counted as business days.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
 
 __all__ = ["add_business_days", "business_days_between", "next_call_slot", "parse_window", "CallWindow"]
 

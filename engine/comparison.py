@@ -18,8 +18,9 @@ differ in presence, channel, avoid, or due day.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 from pydantic import Field
 

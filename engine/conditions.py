@@ -18,9 +18,10 @@ expression (:func:`to_durable`) and read in Python for the because-trace
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Callable, Mapping, Sequence, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Field
 
@@ -28,7 +29,7 @@ from .catalogue import FACTS, FactSpec
 
 __all__ = ["Test", "All", "Any_", "Not", "Condition", "Because", "parse_condition", "evaluate", "trace", "flatten", "explain", "to_durable", "facts_used"]
 
-Path = tuple[Union[str, int], ...]
+Path = tuple[str | int, ...]
 
 OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "present")
 OP_ALIASES = {"==": "eq", "=": "eq", "is": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "is_not": "ne"}
@@ -56,19 +57,19 @@ class Test:
 
 @dataclass(frozen=True)
 class All:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
     path: Path = ()
 
 
 @dataclass(frozen=True)
 class Any_:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
     path: Path = ()
 
 
 @dataclass(frozen=True)
 class Not:
-    item: "Condition"
+    item: Condition
     path: Path = ()
 
 

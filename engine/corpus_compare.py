@@ -15,10 +15,11 @@ rather than pulling in scipy for one function.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 import os
+from collections.abc import Sequence
+from datetime import datetime
 from itertools import combinations
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from pydantic import Field
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import durable_rules_engine as _dre
 

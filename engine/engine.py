@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime, timezone
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from .channels import Channel, ChannelTarget, channel_registry
@@ -143,7 +144,7 @@ def resolve_at(at: datetime | str | None, facts: Facts) -> datetime:
     """The evaluation time: now if None; a time without offset is read in the company's time zone."""
     tz = ZoneInfo(facts.position.timezone)
     if at is None:
-        return datetime.now(timezone.utc).astimezone(tz)
+        return datetime.now(UTC).astimezone(tz)
     if isinstance(at, str):
         try:
             at = datetime.fromisoformat(at.strip())

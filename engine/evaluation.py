@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from .businesstime import add_business_days, next_call_slot
 from .compiler import CompiledPack, CompiledRule
@@ -28,7 +29,7 @@ def due_time(due: Due, derived: Derived, clock: time | None = None) -> datetime 
         return None
     if due.hours is not None:
         # elapsed hours, so a DST change in between does not shift them
-        return (base.astimezone(timezone.utc) + timedelta(hours=due.hours)).astimezone(derived.tz)
+        return (base.astimezone(UTC) + timedelta(hours=due.hours)).astimezone(derived.tz)
     if due.business_days is not None:
         moment = add_business_days(base, due.business_days)
     else:

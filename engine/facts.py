@@ -163,7 +163,7 @@ class Facts(_Model):
     other_applications: list[OtherApplication] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Facts":
+    def _consistent(self) -> Facts:
         problems = contradictions(self)
         if problems:
             path, message, hint = problems[0]

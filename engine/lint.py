@@ -30,12 +30,13 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .catalogue import FACTS, PRIORITIES
-from .conditions import NEGATE, All, Any_, Condition, Not, Test
+from .conditions import NEGATE, All, Condition, Not, Test
 from .errors import PackError, Problem
 from .inheritance import Lookup, ResolvedPack, resolve
 from .packs import PackFile, Rule, load_pack_file

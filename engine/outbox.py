@@ -16,7 +16,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,12 @@ def _read_json(path: Path, what: str, default: Any) -> Any:
     except json.JSONDecodeError as exc:
         # Never overwrite a file we cannot read: it may hold undelivered advice.
         raise InputError(Problem(f"the {what} is not valid JSON ({exc.msg})", file=str(path), line=exc.lineno,
-                                 column=exc.colno, hint=f"repair or move the file aside; followup will not overwrite it",
+                                 column=exc.colno, hint="repair or move the file aside; followup will not overwrite it",
                                  code="state"), source=str(path)) from None
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass

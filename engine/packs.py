@@ -58,7 +58,7 @@ class Due(_Model):
     time: str | None = Field(default=None, description="Time of day (HH:MM, company time zone) on the resulting day.")
 
     @model_validator(mode="after")
-    def _one_offset(self) -> "Due":
+    def _one_offset(self) -> Due:
         given = [n for n in ("hours", "days", "business_days") if getattr(self, n) is not None]
         if len(given) > 1:
             raise PydanticCustomError("due_offsets", "give one offset, not {given}", {"given": " and ".join(given)})
@@ -320,9 +320,7 @@ def _guaranteed(cond: Condition) -> set[str]:
             elif spec.nullable:  # a comparison on an absent fact is false
                 out.add(c.fact)
                 out |= set(spec.implies_present)
-            elif spec.type == "bool" and c.op == "eq" and c.value is True:
-                out |= set(spec.implies_present)
-            elif spec.absent_value is not None and _excludes(c, spec.absent_value):
+            elif (spec.type == "bool" and c.op == "eq" and c.value is True) or (spec.absent_value is not None and _excludes(c, spec.absent_value)):
                 out |= set(spec.implies_present)
     return out
 

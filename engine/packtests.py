@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -125,7 +126,7 @@ class Expectation(_Model):
     cites: Cites | None = Field(default=None, description="A matching action cites the article (and items).")
 
     @model_validator(mode="after")
-    def _one(self) -> "Expectation":
+    def _one(self) -> Expectation:
         given = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(given) != 1:
             raise PydanticCustomError("expectation", "an expectation has exactly one of present, absent, first, before, "
@@ -249,7 +250,7 @@ def _is_test_file(path: Path) -> bool:
     return doc is not None and isinstance(doc.data, dict) and "cases" in doc.data
 
 
-def find_test_files(target: str | os.PathLike[str], engine: "Engine") -> list[Path]:
+def find_test_files(target: str | os.PathLike[str], engine: Engine) -> list[Path]:
     """Test files for a pack file, a test file, a folder of packs or of tests, or a pack name."""
     text = str(target)
     path = Path(text)
@@ -312,7 +313,7 @@ def _merge(base: Any, patch: Any) -> Any:
     return patch
 
 
-def _pack_of(tf: TestFile, path: Path, doc: Document, engine: "Engine") -> CompiledPack:
+def _pack_of(tf: TestFile, path: Path, doc: Document, engine: Engine) -> CompiledPack:
     from .errors import PackNotFound
 
     if tf.pack is None:
@@ -413,7 +414,7 @@ def _at(text: str | None, facts: Facts, where: tuple[str | int, ...], path: Path
                     str(path)) from None
 
 
-def run_test_file(path: Path, engine: "Engine") -> FileResult:
+def run_test_file(path: Path, engine: Engine) -> FileResult:
     """Run every case of one test file; raise :class:`TestFileError` if the file itself is wrong."""
     tf, doc = load_test_file(path)
     cp = _pack_of(tf, path, doc, engine)
@@ -439,7 +440,7 @@ def run_test_file(path: Path, engine: "Engine") -> FileResult:
     return FileResult(path, cp, results)
 
 
-def run_tests(target: str | os.PathLike[str], engine: "Engine") -> TestRun:
+def run_tests(target: str | os.PathLike[str], engine: Engine) -> TestRun:
     """Run the tests `target` names (see :func:`find_test_files`); a folder's packs without tests are listed."""
     run = TestRun([run_test_file(p, engine) for p in find_test_files(target, engine)])
     folder = Path(target)

@@ -44,9 +44,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Literal, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
@@ -267,7 +268,7 @@ class _Simulation:
         return (t.astimezone(self.tz).date() - self.iv_day).days
 
     def next_stop(self, t: datetime, pending: list[datetime]) -> datetime:
-        utc_end = self.iv_end.astimezone(timezone.utc)
+        utc_end = self.iv_end.astimezone(UTC)
         if t < self.iv_end:
             tick = utc_end
         else:  # whole hours since the interview ended, in elapsed time (DST-proof)

@@ -6,9 +6,10 @@ import difflib
 import importlib
 import inspect
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
 

@@ -14,7 +14,8 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, TypeVar
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
 
 __all__ = ["URGENCY_POINTS", "rank"]
 

@@ -42,7 +42,7 @@ def _fact(spec: FactSpec) -> dict[str, Any]:
     value = _value(spec)
     ops: dict[str, Any] = {"eq": value, "ne": value}
     if spec.type in ("int", "number"):
-        ops.update({op: value for op in ("lt", "le", "gt", "ge")})
+        ops.update(dict.fromkeys(("lt", "le", "gt", "ge"), value))
     ops["in"] = {"type": "array", "minItems": 1, "items": value}
     ops["not_in"] = {"type": "array", "minItems": 1, "items": value}
     if spec.nullable:

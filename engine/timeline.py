@@ -13,9 +13,10 @@ a stuck simulation) closes the lane.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from .planning import Plan, PlanEvent
@@ -121,7 +122,7 @@ def _pack_rows(marks: list[_Mark], width_of: Callable[[str], float], gap: float)
     return max(len(ends), 1)
 
 
-def render_figure(plan: Plan) -> "Figure":
+def render_figure(plan: Plan) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

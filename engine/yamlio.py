@@ -11,12 +11,11 @@ import io
 import json
 import os
 import tempfile
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import typing
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML

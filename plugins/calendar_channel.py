@@ -9,7 +9,7 @@ as CANCELLED so calendar apps that imported them drop them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event, Todo
@@ -26,7 +26,7 @@ _PRIORITY = {"critical": 1, "high": 3, "normal": 5, "low": 9}
 
 
 def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def _previous(path: Path) -> dict[str, tuple[int, str, object]]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from followup.channels import Channel, ChannelTarget, ChannelOptionError, Delivery, option_bool, option_float
+from followup.channels import Channel, ChannelOptionError, ChannelTarget, Delivery, option_bool, option_float
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import render_list, render_markdown

@@ -12,7 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from followup import __version__
-from followup.channels import Channel, ChannelTarget, ChannelOptionError, Delivery, option_choice, option_float, option_int
+from followup.channels import (
+    Channel,
+    ChannelOptionError,
+    ChannelTarget,
+    Delivery,
+    option_choice,
+    option_float,
+    option_int,
+)
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import format_due

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from followup.cli import cli
-
 from authoring_support import REPO
+from followup.cli import cli
 
 DOC = REPO / "docs" / "authoring.md"
 EXAMPLES = REPO / "docs" / "examples" / "recruiter-agency"

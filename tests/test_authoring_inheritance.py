@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from authoring_support import AT, EXAMPLE, engine, pack, rule, write
 from followup.errors import PackError
 from followup.inheritance import load_resolved
-
-from authoring_support import AT, EXAMPLE, engine, pack, rule, write
 
 CHILD = """
 name: child

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from authoring_support import run
 from followup.errors import PackError
 from followup.scaffold import new_pack
-
-from authoring_support import run
 
 
 @pytest.mark.parametrize("base", [None, "conservative", "proactive", "tech-industry"])

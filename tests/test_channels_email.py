@@ -29,7 +29,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
         return "250 Message accepted"

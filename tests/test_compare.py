@@ -32,7 +32,7 @@ def waiting(engine: followup.Engine) -> Comparison:
     return compare(WAITING, ["proactive", "conservative"], WAITING_AT, engine=engine)
 
 
-def run(engine: followup.Engine, *args: str) -> "object":
+def run(engine: followup.Engine, *args: str) -> object:
     return CliRunner().invoke(cli, list(args), obj={"engine": engine}, catch_exceptions=False)
 
 

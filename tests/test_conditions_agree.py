@@ -12,8 +12,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup.catalogue import FACTS, FactSpec
 from followup import conditions as c
+from followup.catalogue import FACTS, FactSpec
 from followup.conditions import All, Any_, Not, evaluate, to_durable
 from followup.durable import Ruleset
 

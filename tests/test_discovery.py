@@ -10,15 +10,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from followup import hookimpl
-from followup.engine import Engine
 from click.testing import CliRunner
 
-from followup.cli import cli
-from followup.errors import PackNotFound
-
 from authoring_support import AT, EXAMPLE, pack, rule, run, write
+from followup import hookimpl
+from followup.cli import cli
+from followup.engine import Engine
+from followup.errors import PackNotFound
 
 
 def plugin_with(folder: Path) -> SimpleNamespace:

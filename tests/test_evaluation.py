@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -136,7 +136,7 @@ def test_evaluation_leaves_no_state_behind(engine: followup.Engine) -> None:
 
 def test_threads_sharing_one_engine_get_the_same_answers(engine: followup.Engine) -> None:
     facts = followup.load_facts(JUST_AFTER)
-    times = [datetime(2026, 11, 17, 16, tzinfo=timezone.utc) + timedelta(hours=7 * i) for i in range(12)]
+    times = [datetime(2026, 11, 17, 16, tzinfo=UTC) + timedelta(hours=7 * i) for i in range(12)]
     expected = [engine.advise(facts, "proactive", t) for t in times]
     errors: list[BaseException] = []
 
@@ -145,7 +145,7 @@ def test_threads_sharing_one_engine_get_the_same_answers(engine: followup.Engine
             for _ in range(20):
                 for t, want in zip(times, expected):
                     assert engine.advise(facts, "proactive", t) == want
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -157,7 +157,7 @@ def test_subprocess_missing_file_exit_2(tmp_path: Path) -> None:
 def test_derived_values_at_an_explicit_time() -> None:
     f = followup.load_facts(JUST_AFTER)
     # Friday 20 Nov, 3 days after a Tuesday interview that ended 15:00 London time
-    d = derive(f, datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc))
+    d = derive(f, datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     assert d.case["hours_since_interview"] == 72.0
     assert d.case["days_since_interview"] == 3 and d.case["business_days_since_interview"] == 3
     assert d.case["interviewers.unthanked"] == 3 and d.case["interviewers.missing_contact"] == 1
@@ -170,7 +170,7 @@ def test_derived_values_at_an_explicit_time() -> None:
 def test_business_days_skip_the_weekend() -> None:
     f = followup.load_facts(JUST_AFTER)
     # Monday 23 Nov: 6 calendar days but 4 business days after Tuesday 17
-    d = derive(f, datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+    d = derive(f, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     assert d.case["days_since_interview"] == 6 and d.case["business_days_since_interview"] == 4
 
 
@@ -184,7 +184,7 @@ def test_python_values_that_are_not_facts_are_an_input_error_not_a_traceback() -
 
 def test_datetime_objects_are_accepted_and_naive_ones_refused() -> None:
     data = base()
-    data["interview"]["start"] = datetime(2026, 11, 16, 15, 0, tzinfo=timezone.utc)
+    data["interview"]["start"] = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
     assert followup.parse_facts(data).interview.start.hour == 15
     data["interview"]["start"] = datetime(2026, 11, 16, 15, 0)
     (p,) = problems(data)
@@ -197,7 +197,7 @@ def test_time_independent_values_are_reused_per_facts_object_and_never_leak_to_c
     from followup import derive as derive_module
 
     f = followup.load_facts(JUST_AFTER)
-    at = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     first = derive(f, at)
     assert derive(f, at).subjects is first.subjects  # computed once for this object
     thanked = f.model_copy(update={"interview": f.interview.model_copy(update={"notes_taken": True})})

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from followup.packtests import TestFileError, run_tests
-
 from authoring_support import EXAMPLE, engine, pack, rule, run, write
+from followup.packtests import TestFileError, run_tests
 
 PASSING = f"""
 pack: proactive

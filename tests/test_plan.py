@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, time
+from datetime import time
 from pathlib import Path
 
 import pytest

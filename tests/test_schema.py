@@ -8,10 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from followup.schema import facts_schema, pack_schema, schema_text, shipped_schema, pack_tests_schema
+from authoring_support import REPO, run
+from followup.schema import facts_schema, pack_schema, pack_tests_schema, schema_text, shipped_schema
 from followup.yamlio import load_document, plain
-
-from authoring_support import REPO, run, write
 
 BUILTIN = ["conservative", "proactive", "tech-industry"]
 

@@ -12,8 +12,9 @@ Tuesday 17 November 2026, 13:00-15:00 UTC, which is also local time).
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from authoring_support import REPO, pack, rule, run, write
 from followup.conditions import parse_condition
 from followup.lint import implies, satisfiable, validate_pack
-
-from authoring_support import REPO, pack, rule, run, write
 
 SHAPE = """
 name: shape

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from .cli import InputFailure, cli, engine_from, failing_input
-from .errors import PackNotFound, Problem
-from .packs import is_pack_path
+from ..errors import PackNotFound, Problem
+from ..packs import is_pack_path
+from .base import InputFailure, cli, engine_from, failing_input
 
 __all__ = ["validate", "test", "schema", "new_pack_command"]
 
@@ -36,9 +36,8 @@ def validate(ctx: click.Context, packs: tuple[str, ...], as_json: bool) -> None:
 
     Exit 0: no findings. 1: errors or warnings found. 2: a file cannot be read or is not a pack.
     """
-    from .lint import validate_pack
-
-    from .discovery import pack_files_in
+    from ..discovery import pack_files_in
+    from ..lint import validate_pack
 
     engine = engine_from(ctx)
     worst = 0
@@ -89,7 +88,7 @@ def test(ctx: click.Context, target: str, min_coverage: float) -> None:
     a folder, or a pack name. Exit 0: all passed; 1: a case failed (or coverage is
     below --min-coverage); 2: a test file or pack is invalid.
     """
-    from .packtests import render, run_tests
+    from ..packtests import render, run_tests
 
     run = run_tests(target, engine_from(ctx))
     click.echo(render(run), nl=False)
@@ -106,8 +105,8 @@ def test(ctx: click.Context, target: str, min_coverage: float) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
 def schema(kind: str, output: str | None) -> None:
     """Print the JSON Schema of a pack, a facts file or a pack's test file (for editors and other tools)."""
-    from .schema import schema_text
-    from .yamlio import atomic_write
+    from ..schema import schema_text
+    from ..yamlio import atomic_write
 
     text = schema_text(kind)
     if output:
@@ -130,7 +129,7 @@ def schema(kind: str, output: str | None) -> None:
 @failing_input
 def new_pack_command(ctx: click.Context, name: str, base: str | None, folder: str, force: bool) -> None:
     """Write a commented starting pack NAME.yaml and its test file tests/NAME.yaml."""
-    from .scaffold import new_pack
+    from ..scaffold import new_pack
 
     if base is not None and not is_pack_path(base):
         engine_from(ctx).find_pack(base)  # fail now, with a did-you-mean, rather than at first use

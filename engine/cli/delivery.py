@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from .channels import ChannelOptionError
-from .cli import InputFailure, cli, engine_from, failing_input
-from .delivery import EXIT_DELIVERY_FAILED, DeliveryResult, retry_outbox
-from .engine import Engine
-from .facts import Facts
-from .outbox import Outbox
-from .pluginmanager import describe_plugins
-from .results import Advice
+from ..channels import ChannelOptionError
+from ..delivery import EXIT_DELIVERY_FAILED, DeliveryResult, retry_outbox
+from ..engine import Engine
+from ..facts import Facts
+from ..outbox import Outbox
+from ..pluginmanager import describe_plugins
+from ..results import Advice
+from .base import InputFailure, cli, engine_from, failing_input
 
 _QUIET = {"standard output", "terminal"}
 

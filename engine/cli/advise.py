@@ -1,60 +1,14 @@
-"""The `followup` command: a thin click layer over the library."""
+"""`followup advise` and `followup packs`."""
 
 from __future__ import annotations
 
 import json
-import sys
-from typing import Any, Callable, TypeVar
 
 import click
 
-from . import __version__
-from .engine import Engine, coerce_facts
-from .errors import FollowupError, InputError, PackNotFound, PluginError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class InputFailure(click.ClickException):
-    """Bad input: every problem, located, with its fix; exit 2."""
-
-    exit_code = 2
-
-    def __init__(self, error: FollowupError) -> None:
-        super().__init__(str(error))
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {self.message}", err=True)
-
-
-def engine_from(ctx: click.Context) -> Engine:
-    obj = ctx.ensure_object(dict)
-    if "engine" not in obj:
-        try:
-            obj["engine"] = Engine()
-        except PluginError as exc:
-            raise InputFailure(exc) from None
-    return obj["engine"]
-
-
-def failing_input(fn: F) -> F:
-    """Turn library errors into located CLI errors (exit 2) instead of tracebacks."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (InputError, PackNotFound, PluginError) as exc:
-            raise InputFailure(exc) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-@click.version_option(__version__, prog_name="followup")
-def cli() -> None:
-    """Ranked next actions after a job interview, under the advice style of your choice."""
+from ..engine import coerce_facts
+from ..errors import InputError, PackNotFound
+from .base import cli, engine_from, failing_input
 
 
 @cli.command()
@@ -76,9 +30,8 @@ def cli() -> None:
 def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
            resend: bool, outbox: str | None, explain: bool) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
-    from .cli_delivery import deliver_advice
-
-    from .casefiles import case_at
+    from ..casefiles import case_at
+    from .delivery import deliver_advice
 
     engine = engine_from(ctx)
     facts_obj = coerce_facts(facts)
@@ -98,7 +51,7 @@ def packs(ctx: click.Context, as_json: bool) -> None:
 
     Search order: FOLLOWUP_PACKS_PATH folders, installed plugins, built-ins.
     """
-    from .discovery import as_rows, env_problems
+    from ..discovery import as_rows, env_problems
 
     engine = engine_from(ctx)
     for problem in env_problems():
@@ -130,13 +83,3 @@ def packs(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{pad}! shadowed by {r['shadowed_by']}: --pack {r['name']} does not select this one")
         for other in r["shadows"]:
             click.echo(f"{pad}! shadows {other}")
-
-
-def main() -> None:
-    cli(prog_name="followup")
-
-
-# Commands kept in their own modules register themselves on `cli` when imported.
-from . import cli_delivery  # noqa: E402,F401  (followup plugins, followup outbox)
-from . import cli_authoring  # noqa: E402,F401  (validate, test, schema, new-pack)
-from . import cli_compare  # noqa: E402,F401  (compare, plan)

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
-from typing import IO, Callable
+from typing import IO
 
 import click
 
-from .casefiles import case_at
-from .cli import cli, engine_from, failing_input
-from .comparison import compare as compare_packs
-from .compare_render import (
-    comparison_html, comparison_markdown, comparison_text,
-    corpus_html, corpus_markdown, corpus_text,
-    plan_html, plan_markdown, plan_text,
+from ..casefiles import case_at
+from ..compare_render import (
+    comparison_html,
+    comparison_markdown,
+    comparison_text,
+    corpus_html,
+    corpus_markdown,
+    corpus_text,
+    plan_html,
+    plan_markdown,
+    plan_text,
 )
-from .corpus_compare import compare_corpus
-from .facts import Facts, load_facts
-from .planning import plan as plan_packs
-from .yamlio import atomic_write
+from ..comparison import compare as compare_packs
+from ..corpus_compare import compare_corpus
+from ..facts import Facts, load_facts
+from ..planning import plan as plan_packs
+from ..yamlio import atomic_write
+from .base import cli, engine_from, failing_input
 
 __all__ = ["compare", "plan"]
 
@@ -149,7 +156,7 @@ def plan(ctx: click.Context, facts: str, pack: str | None, packs: str | None, da
     elif fmt == "markdown":
         _emit(plan_markdown(result), output)
     elif fmt in ("html", "svg", "png"):
-        from .timeline import render_png, render_svg
+        from ..timeline import render_png, render_svg
 
         if fmt == "png":
             _emit(render_png(result), output)
