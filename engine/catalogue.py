@@ -8,9 +8,21 @@ the docs and the JSON schema.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
-__all__ = ["FactSpec", "FACTS", "ACTIONS", "ActionSpec", "CHANNELS", "TARGETS", "PRIORITIES", "ANCHORS", "person_scoped"]
+__all__ = ["FactSpec", "FACTS", "ACTIONS", "ActionSpec", "CHANNELS", "TARGETS", "PRIORITIES", "ANCHORS", "person_scoped",
+           "ActionKind", "ChannelName", "TargetKind", "PriorityName", "AnchorName"]
+
+# The closed vocabularies as types, so that embedders and mypy see them; the
+# tables below must name exactly these (checked at import, see _same).
+ActionKind = Literal["collect_contacts", "ask_decision_date", "write_notes", "thank_you", "formal_letter",
+                     "connect_linkedin", "status_check", "second_follow_up", "reply_offer", "reply_second_round",
+                     "prepare_second_round", "thank_after_rejection", "move_on", "keep_searching"]
+ChannelName = Literal["email", "phone", "handwritten", "letter", "linkedin", "none"]
+TargetKind = Literal["each_interviewer", "each_arranger", "everyone", "hiring_manager", "decision_contact",
+                     "company", "self"]
+PriorityName = Literal["critical", "high", "normal", "low"]
+AnchorName = Literal["interview_end", "interview_day", "decision_date", "last_follow_up", "outcome", "now"]
 
 FactType = Literal["bool", "int", "number", "enum"]
 
@@ -127,7 +139,7 @@ ACTIONS: dict[str, ActionSpec] = {a.kind: a for a in [
     ActionSpec("keep_searching", "keep your other applications going", "don't pause your search", ("none",), ("O4",)),
 ]}
 
-CHANNELS: tuple[str, ...] = ("email", "phone", "handwritten", "letter", "linkedin", "none")
+CHANNELS: tuple[str, ...] = get_args(ChannelName)
 
 # Who an action is for. Person targets make a rule run once per matching person.
 TARGETS: dict[str, str] = {
@@ -152,3 +164,14 @@ ANCHORS: dict[str, str | None] = {
     "outcome": "outcome.hours_since",
     "now": None,
 }
+
+
+def _same(kind: object, table: object, name: str) -> None:
+    if set(get_args(kind)) != set(table):  # type: ignore[call-overload]
+        raise RuntimeError(f"catalogue: {name} and its Literal type disagree; keep them in step")
+
+
+_same(ActionKind, ACTIONS, "ACTIONS")
+_same(TargetKind, TARGETS, "TARGETS")
+_same(PriorityName, PRIORITIES, "PRIORITIES")
+_same(AnchorName, ANCHORS, "ANCHORS")

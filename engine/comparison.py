@@ -81,7 +81,8 @@ class CellEntry(Result):
     @property
     def summary(self) -> str:
         """`#2 phone Fri 20 10:30`, or `don't phone until Fri 20 00:00`."""
-        when = _short_time(self.suggested_at or self.due) if (self.suggested_at or self.due) else ""
+        at = self.suggested_at or self.due
+        when = _short_time(at) if at is not None else ""
         if self.avoid:
             return f"don't {self.channel}" + (f" until {when}" if when else "")
         channel = "" if self.channel == "none" else f" {self.channel}"

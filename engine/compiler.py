@@ -62,7 +62,7 @@ class CompiledRule:
 
     def title(self, who: str) -> str:
         """The generated one-line title for this rule's action towards `who` (memoised per person)."""
-        titles = self.__dict__.setdefault("_titles", {})
+        titles: dict[str | None, str] = self.__dict__.setdefault("_titles", {})
         text = titles.get(who)
         if text is None:
             text = self.rule.title or _title(self.spec, self.rule.avoid, self.rule.channel, who)

@@ -18,10 +18,11 @@ expression (:func:`to_durable`) and read in Python for the because-trace
 from __future__ import annotations
 
 import difflib
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -73,7 +74,7 @@ class Not:
     path: Path = ()
 
 
-Condition = Union[Test, All, Any_, Not]
+Condition = Test | All | Any_ | Not
 
 
 # A slotted, unfrozen dataclass rather than a pydantic model: an evaluation
@@ -104,7 +105,7 @@ Report = Callable[[Path, str, str], None]
 def _suggest(word: str, options: Sequence[str]) -> str:
     best = difflib.get_close_matches(word, list(options), n=3, cutoff=0.55)
     if best:
-        return f"did you mean `{best[0]}`?" + (f" (or {', '.join('`%s`' % b for b in best[1:])})" if len(best) > 1 else "")
+        return f"did you mean `{best[0]}`?" + (f" (or {', '.join(f'`{b}`' for b in best[1:])})" if len(best) > 1 else "")
     return ""
 
 
@@ -160,7 +161,7 @@ def _parse_test(name: str, value: Any, path: Path, report: Report, allow_person:
     if not value:
         report(path, f"no test given for `{name}`", "write e.g. `{lt: 24}` or a plain value")
         return None
-    tests = []
+    tests: list[Test | None] = []
     for op, operand in value.items():
         op_name = OP_ALIASES.get(str(op), str(op))
         if op_name not in OPS:
@@ -169,9 +170,10 @@ def _parse_test(name: str, value: Any, path: Path, report: Report, allow_person:
             tests.append(None)
             continue
         tests.append(_make_test(spec, op_name, operand, path + (op,), report))
-    if any(t is None for t in tests):
+    made = [t for t in tests if t is not None]
+    if len(made) < len(tests):
         return None
-    return tests[0] if len(tests) == 1 else All(tuple(tests), path)  # type: ignore[arg-type]
+    return made[0] if len(made) == 1 else All(tuple(made), path)
 
 
 def _make_test(spec: FactSpec, op: str, value: Any, path: Path, report: Report) -> Test | None:
@@ -239,27 +241,20 @@ def _check_value(spec: FactSpec, op: str, value: Any, path: Path, report: Report
 # --- reading in Python -------------------------------------------------------
 
 
+# The comparison behind each operator; facts are typed (bool, int, float, str),
+# so each result is a bool.
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "in": lambda v, values: v in values, "not_in": lambda v, values: v not in values,
+}
+
+
 def _test(t: Test, v: Any) -> bool:
     if t.op == "present":
-        return (v is not None) == t.value
+        return (v is not None) is t.value
     if v is None:
         return False
-    op = t.op
-    if op == "eq":
-        return v == t.value
-    if op == "ne":
-        return v != t.value
-    if op == "lt":
-        return v < t.value
-    if op == "le":
-        return v <= t.value
-    if op == "gt":
-        return v > t.value
-    if op == "ge":
-        return v >= t.value
-    if op == "in":
-        return v in t.value
-    return v not in t.value  # not_in
+    return _COMPARE[t.op](v, t.value)
 
 
 def evaluate(cond: Condition | None, values: Mapping[str, Any]) -> bool:

@@ -159,7 +159,7 @@ def compare_corpus(
                                 if len(shared) >= 2 else None)
         for pack in names:
             others = set().union(*(set(ranks[o]) for o in names if o != pack)) if len(names) > 1 else set()
-            for kind, target, avoid in ranks[pack]:
+            for kind, _target, avoid in ranks[pack]:
                 if not any(k == kind and av == avoid for k, _, av in others):
                     bucket = only.setdefault((pack, kind, avoid), [])
                     if case.name not in bucket:

@@ -69,8 +69,8 @@ def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[Pa
             except Exception as exc:  # a broken plugin must not hide the others' packs
                 raise PluginError(f"plugin {impl.plugin_name} failed in followup_packs: {exc}: fix or uninstall it") from None
             builtin = impl.plugin_name in BUILTIN_PLUGINS
-            for entry in entries:
-                for f in _expand(entry):
+            for plugin_entry in entries:
+                for f in _expand(plugin_entry):
                     row = PackLocation(f.stem, f, "built-in" if builtin else f"plugin {impl.plugin_name}")
                     (builtin_rows if builtin else plugin_rows).append(row)
         out += plugin_rows + builtin_rows

@@ -83,7 +83,7 @@ class Ruleset:
         if handle is not None:
             try:
                 _dre.delete_ruleset(handle)
-            except Exception:
+            except Exception:  # noqa: S110  (also runs from __del__ at interpreter exit, when nothing can be reported)
                 pass
 
     def __del__(self) -> None:

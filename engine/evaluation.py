@@ -102,7 +102,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     values: dict[int, Any] = {}
     targets: dict[tuple[int, str], Target] = {}
     actions = []
-    for i, (cr, subject, due, suggested, urg, points) in enumerate(ranked, start=1):  # type: ignore[misc]
+    for i, (cr, subject, due, suggested, urg, points) in enumerate(ranked, start=1):
         because = None
         if explain:
             key = id(subject)

@@ -29,7 +29,7 @@ Value = bool | int | float | str | None
 
 
 @hookspec
-def followup_packs() -> list[str | Path]:
+def followup_packs() -> list[str | Path]:  # type: ignore[empty-body]
     """Contribute policy packs.
 
     Called when an engine lists or looks up packs by name. Return a list of
@@ -64,7 +64,7 @@ def followup_enrich_facts(facts: Facts, at: datetime, values: Mapping[str, Value
 
 
 @hookspec
-def followup_draft_templates() -> list[str | Path]:
+def followup_draft_templates() -> list[str | Path]:  # type: ignore[empty-body]
     """Contribute folders of draft templates for the ``drafts`` channel.
 
     Called when the drafts channel renders. Return folders holding

@@ -14,13 +14,24 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .businesstime import parse_window
-from .catalogue import ACTIONS, ANCHORS, CHANNELS, FACTS, PERSON_TARGETS, PRIORITIES, TARGETS
+from .catalogue import (
+    ACTIONS,
+    ANCHORS,
+    FACTS,
+    PERSON_TARGETS,
+    TARGETS,
+    ActionKind,
+    AnchorName,
+    ChannelName,
+    PriorityName,
+    TargetKind,
+)
 from .conditions import All, Condition, Test, parse_condition
 from .errors import PackError, Problem
 from .sources import library
@@ -29,11 +40,10 @@ from .yamlio import Document, load_document, plain, problems_from_validation, re
 __all__ = ["Pack", "Rule", "RuleOverride", "Due", "Citation", "Settings", "PackFile", "load_pack_file", "parse_pack",
            "check_rule", "builtin_pack_paths", "is_pack_path"]
 
-ActionKind = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
-Target = Literal[tuple(TARGETS)]  # type: ignore[valid-type]
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
-Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
-Anchor = Literal[tuple(ANCHORS)]  # type: ignore[valid-type]
+Target = TargetKind
+Channel = ChannelName
+Priority = PriorityName
+Anchor = AnchorName
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -328,9 +338,9 @@ def _guaranteed(cond: Condition) -> set[str]:
 def _excludes(t: Test, value: str) -> bool:
     """The test cannot hold when the fact equals `value`."""
     if t.op == "eq":
-        return t.value != value
+        return bool(t.value != value)
     if t.op == "ne":
-        return t.value == value
+        return bool(t.value == value)
     if t.op == "in":
         return value not in t.value
     if t.op == "not_in":

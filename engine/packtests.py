@@ -34,12 +34,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .catalogue import ACTIONS, CHANNELS, TARGETS
+from .catalogue import TARGETS, ActionKind, ChannelName
 from .compiler import CompiledPack
 from .conditions import _suggest
 from .errors import FactsError, InputError, Problem
@@ -72,9 +72,9 @@ class Selector(_Model):
     """Which actions an expectation is about; every field given must match."""
 
     rule: str | None = Field(default=None, description="Id of the rule that recommends it.")
-    kind: Literal[tuple(ACTIONS)] | None = Field(default=None, description="Action kind.")  # type: ignore[valid-type]
+    kind: ActionKind | None = Field(default=None, description="Action kind.")
     target: str | None = Field(default=None, description="A person's name, or a target kind such as company or self.")
-    channel: Literal[CHANNELS] | None = None  # type: ignore[valid-type]
+    channel: ChannelName | None = None
     avoid: bool | None = None
 
     @model_validator(mode="before")
@@ -431,7 +431,7 @@ def run_test_file(path: Path, engine: Engine) -> FileResult:
         advice = engine.advise(facts, cp, at)
         failures = []
         for j, exp in enumerate(case.expect):
-            msg = _check(exp, advice, facts, lambda t: _at(t, facts, ("cases", i, "expect", j), path, doc))
+            msg = _check(exp, advice, facts, lambda t: _at(t, facts, ("cases", i, "expect", j), path, doc))  # noqa: B023  (called at once)
             if msg:
                 line, col = doc.locate(("cases", i, "expect", j))
                 failures.append(f"{path}:{line}:{col}: {msg}")

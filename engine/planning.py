@@ -204,7 +204,7 @@ def parse_replies(text: str | None, facts: Facts) -> list[SimulatedReply]:
         if at < facts.interview.start:
             raise FactsError(Problem(f"--replies {part!r} arrives before the interview", path=("replies",),
                                      code="replies", hint="give a day on or after the interview day (0)"))
-        out.append(SimulatedReply(kind=m.group("kind"), at=at, from_=_contact(facts)))  # type: ignore[arg-type]
+        out.append(SimulatedReply.model_validate({"kind": m.group("kind"), "at": at, "from": _contact(facts)}))
     return sorted(out, key=lambda r: r.at)
 
 
@@ -257,7 +257,7 @@ class _Simulation:
         self.iv_day = facts.interview.start.astimezone(self.tz).date()
         self.iv_end = facts.interview.end.astimezone(self.tz)
         self.events: list[PlanEvent] = []
-        self.standing_seen: dict[tuple[str, str, str], datetime] = {}
+        self.standing_seen: dict[tuple[str | None, str, str | None], datetime] = {}
 
     # time ----------------------------------------------------------------
 
@@ -415,6 +415,7 @@ def _person(data: dict[str, Any], a: Action) -> dict[str, Any]:
     if name is None:
         raise _Stuck(f"rule {a.rule!r} recommends {a.kind} for {_target(a)}, which is not a person: nothing to record it on")
     for group in ("interviewers", "arrangers"):
+        p: dict[str, Any]
         for p in data.get(group, []):
             if p["name"].casefold() == name.casefold():
                 return p
@@ -422,7 +423,7 @@ def _person(data: dict[str, Any], a: Action) -> dict[str, Any]:
 
 
 def _data(facts: Facts) -> dict[str, Any]:
-    data = json.loads(facts.model_dump_json(by_alias=True, exclude_none=True))
+    data: dict[str, Any] = json.loads(facts.model_dump_json(by_alias=True, exclude_none=True))
     data.setdefault("follow_ups", [])
     data.setdefault("responses", [])
     data.setdefault("decision", {})

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -134,7 +134,6 @@ def make_plugin_manager(*, load_entrypoints: bool = True, extra: Iterable[Any] =
 
 def describe_plugins(pm: FollowupPluginManager) -> list[dict[str, Any]]:
     """Every registered plugin: name, distribution, version, hooks, and the channels and packs it registers."""
-    from .channels import Channel
 
     rows = []
     for name, plugin in pm.list_name_plugin():
@@ -144,13 +143,11 @@ def describe_plugins(pm: FollowupPluginManager) -> list[dict[str, Any]]:
         packs: list[str] = []
         for impl in pm.hook.followup_register_channels.get_hookimpls():
             if impl.plugin is plugin:
-                def register(cls: type[Channel]) -> None:
-                    channels.append(cls.describe())
-
-                impl.function(register=register)
+                impl.function(register=lambda cls, found=channels: found.append(cls.describe()))
         for impl in pm.hook.followup_packs.get_hookimpls():
             if impl.plugin is plugin:
-                packs += [str(p) for p in impl.function()]
+                contributed = cast("list[str | os.PathLike[str]] | None", impl.function())
+                packs += [str(p) for p in contributed or []]
         rows.append({"name": name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
                      "hooks": hooks, "channels": channels, "packs": packs})
     return rows

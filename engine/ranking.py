@@ -15,7 +15,7 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["URGENCY_POINTS", "rank"]
 
@@ -24,9 +24,9 @@ URGENCY_POINTS = {"overdue": 6, "today": 4, "upcoming": 0}
 T = TypeVar("T")
 
 
-def rank(candidates: Iterable[tuple[tuple, Hashable, T]]) -> list[T]:
+def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
     """Best first: candidates are (sort key, dedupe key, item); the best item per dedupe key wins."""
-    best: dict[Hashable, tuple[tuple, T]] = {}
+    best: dict[Hashable, tuple[tuple[Any, ...], T]] = {}
     for key, group, item in candidates:
         have = best.get(group)
         if have is None or key < have[0]:

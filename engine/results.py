@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,7 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     @classmethod
-    def _trusted(cls, **values: Any) -> Any:
+    def _trusted(cls, **values: Any) -> Self:
         """Build from values the engine computed itself, every field given, without validation.
 
         An evaluation builds dozens of these; `model_construct` costs several µs

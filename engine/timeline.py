@@ -22,6 +22,9 @@ from zoneinfo import ZoneInfo
 from .planning import Plan, PlanEvent
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+
+if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["render_figure", "render_svg", "render_png", "CATEGORIES", "category_of"]
@@ -182,7 +185,7 @@ def render_figure(plan: Plan) -> Figure:
 
     y = 0.0
     yticks, ynames = [], []
-    for (lane, marks, rows, spans), h in zip(lanes, lane_heights):
+    for (lane, marks, _rows, spans), h in zip(lanes, lane_heights, strict=True):
         top = y
         if y > 0:
             ax.axhline(y, color="#888888", linewidth=1)
@@ -236,12 +239,12 @@ def render_figure(plan: Plan) -> Figure:
              f"simulated answers: {answers}. Grey columns: weekends; dotted line: start.",
              fontsize=8, color="#444444", ha="left")
     used = []
-    for lane, marks, _, _ in lanes:
+    for _lane, marks, _, _ in lanes:
         for m in marks:
             if m.category not in used:
                 used.append(m.category)
     order = [c for c in CATEGORIES if c in used]
-    handles = [Line2D([], [], marker=CATEGORIES[c].marker, color=CATEGORIES[c].colour, linestyle="none",
+    handles: list[Artist] = [Line2D([], [], marker=CATEGORIES[c].marker, color=CATEGORIES[c].colour, linestyle="none",
                       markersize=8, label=CATEGORIES[c].name) for c in order]
     handles.append(Patch(facecolor="none", edgecolor="#D55E00", hatch="////", label="don't ... (while the pack says so)"))
     if any(not e.avoid for _, _, _, spans in lanes for e in spans):

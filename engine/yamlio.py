@@ -184,7 +184,7 @@ def problems_from_validation(
         path = tuple(prefix) + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         etype = err["type"]
         msg = err["msg"]
-        hint = _hint_for(etype, err, path, allowed_fields)
+        hint = _hint_for(etype, dict(err), path, allowed_fields)
         if etype == "extra_forbidden":
             msg = f"unknown field `{path[-1]}`"
         elif etype == "missing":
@@ -222,7 +222,7 @@ def _hint_for(etype: str, err: dict[str, Any], path: tuple[str | int, ...], allo
         return f"use one of {expected}" if expected else None
     if etype in ("timezone_aware", "datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
         return "write an ISO 8601 time with its UTC offset, e.g. 2026-11-17T14:00:00+01:00"
-    if etype.startswith("int") or etype.startswith("float"):
+    if etype.startswith(("int", "float")):
         return "write a plain number without quotes"
     if etype.startswith("bool"):
         return "write true or false (without quotes)"
@@ -239,11 +239,11 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write a file so a reader never sees it half-written (temp file + rename)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
+    payload = data if isinstance(data, bytes) else data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         if target.exists():

@@ -99,7 +99,7 @@ class CalendarChannel(Channel):
             cal.add_component(self._component(advice, a, uid, seq, h, stamp))
             written.add(uid)
         cancelled = 0
-        for uid, (seq, h, comp) in previous.items():
+        for uid, (seq, _hash, comp) in previous.items():
             if uid in written:
                 continue
             # No longer advised (done, or facts changed): keep it, cancelled, so importers remove it.

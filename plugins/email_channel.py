@@ -22,6 +22,11 @@ from followup.hookspecs import hookimpl
 from followup.render import render_list, render_markdown
 
 
+def _text(reply: bytes | str) -> str:
+    """An SMTP server's reply text (smtplib gives bytes or str depending on where it failed)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value else None
@@ -102,7 +107,7 @@ class EmailChannel(Channel):
                     smtp.login(user, password)
                 refused = smtp.send_message(msg)
         except smtplib.SMTPAuthenticationError as exc:
-            raise ChannelError(f"{where}: login refused ({exc.smtp_code} {exc.smtp_error.decode(errors='replace')}); "
+            raise ChannelError(f"{where}: login refused ({exc.smtp_code} {_text(exc.smtp_error)}); "
                                "check FOLLOWUP_SMTP_USER and FOLLOWUP_SMTP_PASSWORD") from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelError(f"{where}: recipient refused ({exc.recipients}); check the address") from None

@@ -100,7 +100,7 @@ def test_parse_target_forms() -> None:
 def test_bad_channel_or_option_is_a_usage_error(engine: Engine, advice: Advice, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ChannelOptionError, match="did you mean 'ics'"):
         engine.deliver(advice, ["icss:x.ics"])
-    with pytest.raises(ChannelOptionError, match="no option 'colour'.*color"):
+    with pytest.raises(ChannelOptionError, match=r"no option 'colour'.*color"):
         engine.deliver(advice, ["terminal,colour=never"])
     with pytest.raises(ChannelOptionError, match="needs FILE"):
         engine.deliver(advice, ["ics"])

@@ -42,7 +42,7 @@ def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 def test_search_order(places: SimpleNamespace) -> None:
     locs = places.engine.pack_locations()
-    assert [(l.name, l.source) for l in locs if l.name in ("alpha", "beta", "conservative")] == [
+    assert [(loc.name, loc.source) for loc in locs if loc.name in ("alpha", "beta", "conservative")] == [
         ("alpha", "FOLLOWUP_PACKS_PATH"), ("alpha", "FOLLOWUP_PACKS_PATH"), ("conservative", "FOLLOWUP_PACKS_PATH"),
         ("alpha", "plugin agency_plugin"), ("beta", "plugin agency_plugin"), ("conservative", "built-in")]
     paths = places.engine.pack_paths()
@@ -99,7 +99,7 @@ def test_packs_command_flags_an_invalid_pack_without_failing(places: SimpleNames
 def test_builtins_listed_last_without_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FOLLOWUP_PACKS_PATH", raising=False)
     locs = Engine(load_entrypoints=False).pack_locations()
-    assert {"conservative", "proactive", "tech-industry"} <= {l.name for l in locs}
+    assert {"conservative", "proactive", "tech-industry"} <= {loc.name for loc in locs}
     assert locs[-1].source == "built-in"
 
 
@@ -123,11 +123,11 @@ def test_packs_and_advise_as_a_subprocess(tmp_path: Path) -> None:
 def test_missing_folder_in_the_search_path_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(tmp_path / "nowhere"))
     e = Engine(load_entrypoints=False)
-    assert all(l.source == "built-in" for l in e.pack_locations())
+    assert all(loc.source == "built-in" for loc in e.pack_locations())
     result = CliRunner().invoke(cli, ["packs"], obj={"engine": e})
     assert result.exit_code == 0
     assert f"warning: FOLLOWUP_PACKS_PATH names {tmp_path / 'nowhere'}, which is not a folder" in result.stderr
-    with pytest.raises(PackNotFound, match="note: FOLLOWUP_PACKS_PATH names .*nowhere, which is not a folder"):
+    with pytest.raises(PackNotFound, match=r"note: FOLLOWUP_PACKS_PATH names .*nowhere, which is not a folder"):
         e.find_pack("agency")
 
 

@@ -143,7 +143,7 @@ def test_threads_sharing_one_engine_get_the_same_answers(engine: followup.Engine
     def work() -> None:
         try:
             for _ in range(20):
-                for t, want in zip(times, expected):
+                for t, want in zip(times, expected, strict=True):
                     assert engine.advise(facts, "proactive", t) == want
         except BaseException as exc:
             errors.append(exc)

@@ -111,7 +111,7 @@ def test_yaml_errors_carry_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(FactsError) as info:
         followup.load_facts(bad)
     (p,) = info.value.problems
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "went: grand" in l)
+    line = next(i for i, line_ in enumerate(text.splitlines(), 1) if "went: grand" in line_)
     assert (p.file, p.line, p.column) == (str(bad), line, 3)
     assert f"{bad}:{line}:3" in str(info.value)
 

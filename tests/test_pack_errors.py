@@ -27,7 +27,7 @@ def test_shape_and_condition_mistakes_come_together(tmp_path: Path) -> None:
     assert lines == sorted(lines)
     by_message = {p.message: p for p in problems}
     fact = by_message["unknown fact `person.thankd`"]
-    assert fact.line == next(i for i, l in enumerate(text.splitlines(), 1) if "person.thankd" in l)
+    assert fact.line == next(i for i, line_ in enumerate(text.splitlines(), 1) if "person.thankd" in line_)
     assert "did you mean `person.thanked`" in fact.hint
     assert "did you mean `priority`" in by_message["unknown field `priorty`"].hint
     result = CliRunner().invoke(cli, ["advise", str(ROOT / "examples" / "just-after.yaml"), "--pack", str(bad)])

@@ -115,7 +115,7 @@ class Clash:
 
 
 def test_hook_names_matching_no_spec_are_reported_with_a_fix() -> None:
-    with pytest.raises(PluginError, match="followup_register_channel.*not a followup hook.*rename it to followup_register_channels"):
+    with pytest.raises(PluginError, match=r"followup_register_channel.*not a followup hook.*rename it to followup_register_channels"):
         Engine(load_entrypoints=False, plugins=[Misspelt()])
     with pytest.raises(PluginError, match="without @hookimpl"):
         Engine(load_entrypoints=False, plugins=[Undecorated()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -24,12 +25,17 @@ def test_atomic_write_new_file_gets_umask_mode_and_existing_mode_is_kept(tmp_pat
         os.umask(old)
 
 
-def test_atomic_write_leaves_old_content_and_no_temp_file_when_it_fails(tmp_path: Path) -> None:
+def test_atomic_write_leaves_old_content_and_no_temp_file_when_it_fails(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "keep.txt"
     target.write_text("old")
 
-    with pytest.raises(TypeError):
-        atomic_write(target, 42)  # type: ignore[arg-type]
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 

@@ -35,7 +35,8 @@ def engine_from(ctx: click.Context) -> Engine:
             obj["engine"] = Engine()
         except PluginError as exc:
             raise InputFailure(exc) from None
-    return obj["engine"]
+    engine: Engine = obj["engine"]
+    return engine
 
 
 def failing_input(fn: F) -> F:
