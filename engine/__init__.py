@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
 
 from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
 from .comparison import Comparison, compare
 from .corpus_compare import CorpusComparison, compare_corpus
 from .delivery import DeliveryResult
-from .engine import Engine, FactsInput
+from .engine import Engine, FactsInput, PackInput
 from .errors import (
     ChannelError,
     FactsError,
@@ -37,6 +36,8 @@ __all__ = [
     "advise",
     "default_engine",
     "Engine",
+    "FactsInput",
+    "PackInput",
     "Facts",
     "load_facts",
     "parse_facts",
@@ -84,6 +85,6 @@ def default_engine() -> Engine:
         return _default
 
 
-def advise(facts: FactsInput, pack: Any = "conservative", at: datetime | str | None = None, *, explain: bool = False) -> Advice:
+def advise(facts: FactsInput, pack: PackInput = "conservative", at: datetime | str | None = None, *, explain: bool = False) -> Advice:
     """Ranked next actions for `facts` (a Facts, dict, JSON text or file path) under `pack` at `at`."""
     return default_engine().advise(facts, pack, at, explain=explain)

@@ -22,9 +22,11 @@ from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
 
-__all__ = ["Engine", "FactsInput", "resolve_at"]
+__all__ = ["Engine", "FactsInput", "PackInput", "resolve_at"]
 
 FactsInput = Facts | Mapping[str, Any] | str | bytes | os.PathLike[str]
+# A pack by name, by file path, or already compiled (Engine.load_pack).
+PackInput = str | os.PathLike[str] | CompiledPack
 DEFAULT_PACK = "conservative"
 
 
@@ -88,7 +90,7 @@ class Engine:
     def advise(
         self,
         facts: FactsInput,
-        pack: str | os.PathLike[str] | CompiledPack = DEFAULT_PACK,
+        pack: PackInput = DEFAULT_PACK,
         at: datetime | str | None = None,
         *,
         explain: bool = False,

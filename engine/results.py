@@ -7,6 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .catalogue import ActionKind, ChannelName, PriorityName, TargetKind
 from .conditions import Because
 
 __all__ = ["Result", "Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
@@ -45,7 +46,7 @@ def _fields_set(cls: type[BaseModel]) -> set[str]:
 
 
 class Target(Result):
-    kind: str = Field(description="Target selector of the rule (each_interviewer, company, self, ...).")
+    kind: TargetKind = Field(description="Target selector of the rule (each_interviewer, company, self, ...).")
     name: str | None = Field(default=None, description="The person's name, for a person target.")
     title: str | None = None
     email: str | None = None
@@ -72,12 +73,12 @@ class Action(Result):
     rule: str = Field(description="Id of the rule that recommends it.")
     pack: str = Field(description="Pack the rule comes from.")
     layer: str | None = Field(default=None, description="For packs that extend others: the pack file the rule was defined or last overridden in.")
-    kind: str = Field(description="Action kind from the catalogue.")
+    kind: ActionKind = Field(description="Action kind from the catalogue.")
     avoid: bool = Field(description="true: advice NOT to do this now.")
     title: str = Field(description="One line saying what to do.")
     target: Target
-    channel: str
-    priority: str
+    channel: ChannelName
+    priority: PriorityName
     score: int
     urgency: Urgency
     due: datetime | None = Field(description="Deadline (for avoid advice: until when), in the company's time zone.")
