@@ -25,6 +25,7 @@ from .results import Action, Advice
 __all__ = [
     "Channel",
     "ChannelOptionError",
+    "PermanentChannelError",
     "ChannelTarget",
     "Delivery",
     "parse_target",
@@ -41,6 +42,12 @@ _OPTION = re.compile(r"^([a-z][a-z0-9_-]*)=(.*)$", re.S)
 
 class ChannelOptionError(ChannelError):
     """A `--to` value names no channel or gives it options it does not take (a usage error, exit 2)."""
+
+
+class PermanentChannelError(ChannelError):
+    """Delivery can never succeed as the target is written: an unknown host, a refused recipient, a calendar
+    followup did not write. The advice stays in the outbox, marked permanent, and is not retried automatically
+    (``followup outbox retry ID`` or ``--all`` tries it again; ``followup outbox drop`` removes it)."""
 
 
 @dataclass(frozen=True)

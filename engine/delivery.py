@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Literal
 
 import pluggy
 from pydantic import ValidationError
 
-from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery, action_hash, action_uid, make_channel
+from .channels import (
+    Channel,
+    ChannelOptionError,
+    ChannelTarget,
+    Delivery,
+    PermanentChannelError,
+    action_hash,
+    action_uid,
+    make_channel,
+)
 from .errors import ChannelError, InputError
 from .facts import Facts, parse_facts
 from .outbox import DeliveryLog, Outbox, OutboxEntry
@@ -25,6 +35,10 @@ EXIT_DELIVERY_FAILED = 3
 Status = Literal["delivered", "skipped", "failed"]
 Registry = Mapping[str, tuple[type[Channel], str]]
 
+# A path that can never be written as given (a folder where a file should be, a name too long);
+# a full disk or a permission may be fixed, so those stay worth retrying.
+_PERMANENT_ERRNOS = {errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EINVAL}
+
 
 @dataclass(frozen=True)
 class DeliveryResult:
@@ -36,6 +50,7 @@ class DeliveryResult:
     detail: str  # where it went, why it was skipped, or why it failed
     actions: int = 0  # actions delivered
     outbox_id: str | None = None  # set when the advice was kept in the outbox
+    permanent: bool = False  # a failure that will not pass by retrying (see PermanentChannelError)
 
     @property
     def ok(self) -> bool:
@@ -43,7 +58,7 @@ class DeliveryResult:
 
     def as_dict(self) -> dict[str, object]:
         return {"target": self.target, "channel": self.channel, "status": self.status, "detail": self.detail,
-                "actions": self.actions, "outbox_id": self.outbox_id}
+                "actions": self.actions, "outbox_id": self.outbox_id, "permanent": self.permanent}
 
 
 def prepare(registry: Registry, to: Iterable[str | ChannelTarget], *, facts: Facts | None) -> list[Channel]:
@@ -81,10 +96,12 @@ def _send(channel: Channel, advice: Advice, facts: Facts | None, *, explain: boo
     try:
         where = channel.deliver(Delivery(advice=advice, facts=facts, explain=explain, stdout=stdout, pm=pm))
     except ChannelError as exc:
-        return DeliveryResult(spec, channel.name, "failed", str(exc)), advice
+        return DeliveryResult(spec, channel.name, "failed", str(exc),
+                              permanent=isinstance(exc, PermanentChannelError)), advice
     except OSError as exc:
         return DeliveryResult(spec, channel.name, "failed", f"{exc.strerror or exc}" +
-                              (f": {exc.filename}" if getattr(exc, "filename", None) else "")), advice
+                              (f": {exc.filename}" if getattr(exc, "filename", None) else ""),
+                              permanent=exc.errno in _PERMANENT_ERRNOS), advice
     except Exception as exc:  # a plugin's bug must not lose the advice or stop the other channels
         return DeliveryResult(spec, channel.name, "failed", f"channel crashed: {type(exc).__name__}: {exc}"), advice
     if channel.sends:
@@ -114,8 +131,9 @@ def deliver(
     for ch in channels:
         result, given = _send(ch, advice, facts, explain=explain, resend=resend, log=log, stdout=out, pm=pm)
         if result.status == "failed":
-            entry = box.add(ch.target.spec, given.model_dump(mode="json"), _facts_json(facts), explain, result.detail)
-            result = DeliveryResult(result.target, result.channel, "failed", result.detail, outbox_id=entry.id)
+            entry = box.add(ch.target.spec, given.model_dump(mode="json"), _facts_json(facts), explain, result.detail,
+                            permanent=result.permanent)
+            result = replace(result, outbox_id=entry.id)
         results.append(result)
     return results
 
@@ -126,10 +144,12 @@ def retry_outbox(
     outbox: Outbox | str | os.PathLike[str] | None = None,
     log: DeliveryLog | None = None,
     ids: Iterable[str] = (),
+    everything: bool = False,
     stdout: IO[str] | None = None,
     pm: pluggy.PluginManager | None = None,
 ) -> list[tuple[OutboxEntry, DeliveryResult]]:
-    """Try every outbox entry (or those in `ids`) again; delivered ones leave the outbox."""
+    """Try the outbox entries again: those in `ids`, else all but the ones marked permanent (all of them with
+    `everything`); delivered ones leave the outbox."""
     box = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
     log = log or DeliveryLog()
     wanted = set(ids)
@@ -137,23 +157,30 @@ def retry_outbox(
     for entry in box.entries():
         if wanted and entry.id not in wanted:
             continue
+        name = entry.target.split(":")[0].split(",")[0]
+        if entry.permanent and not wanted and not everything:
+            done.append((entry, DeliveryResult(entry.target, name, "skipped", "not retried: its last failure will not "
+                                               f"pass by itself ({entry.last_error}); once fixed, `followup outbox "
+                                               f"retry {entry.id}`, or `followup outbox drop {entry.id}`",
+                                               outbox_id=entry.id, permanent=True)))
+            continue
         try:
             advice = Advice.model_validate(entry.advice)
             facts = parse_facts(entry.facts) if entry.facts is not None else None
             [channel] = prepare(registry, [entry.target], facts=facts)
         except (ChannelOptionError, InputError, ValidationError) as exc:
-            # e.g. the plugin providing the channel was uninstalled, or the entry was edited by hand:
-            # keep it for later rather than lose it
-            result = DeliveryResult(entry.target, entry.target.split(":")[0].split(",")[0], "failed", str(exc),
-                                    outbox_id=entry.id)
-            box.failed_again(entry.id, str(exc))
-            done.append((entry, result))
+            # e.g. the plugin providing the channel was uninstalled (may come back), or the entry was edited by
+            # hand so it no longer reads (will not mend itself): keep it either way rather than lose it
+            permanent = not isinstance(exc, ChannelOptionError)
+            box.failed_again(entry.id, str(exc), permanent=permanent)
+            done.append((entry, DeliveryResult(entry.target, name, "failed", str(exc), outbox_id=entry.id,
+                                               permanent=permanent)))
             continue
         result, _ = _send(channel, advice, facts, explain=entry.explain, resend=False, log=log,
                           stdout=stdout or sys.stdout, pm=pm)
         if result.status == "failed":
-            box.failed_again(entry.id, result.detail)
-            result = DeliveryResult(result.target, result.channel, "failed", result.detail, outbox_id=entry.id)
+            box.failed_again(entry.id, result.detail, permanent=result.permanent)
+            result = replace(result, outbox_id=entry.id)
         else:
             box.remove(entry.id)
         done.append((entry, result))

@@ -14,7 +14,7 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,9 @@ class OutboxEntry:
     attempts: int = 1
     last_error: str = ""
     last_attempt: str = field(default_factory=_now)
+    # the last failure can never pass as the entry is written (unknown host, refused recipient):
+    # kept, but `outbox retry` tries it only when named or with --all
+    permanent: bool = False
 
 
 class Outbox:
@@ -107,7 +110,8 @@ class Outbox:
         with _locked(self.path):
             return self._load()
 
-    def add(self, target: str, advice: dict[str, Any], facts: dict[str, Any] | None, explain: bool, error: str) -> OutboxEntry:
+    def add(self, target: str, advice: dict[str, Any], facts: dict[str, Any] | None, explain: bool, error: str,
+            *, permanent: bool = False) -> OutboxEntry:
         """Keep undelivered advice; the same advice for the same target replaces its older entry."""
         with _locked(self.path):
             entries = self._load()
@@ -116,10 +120,11 @@ class Outbox:
                     e.attempts += 1
                     e.last_error = error
                     e.last_attempt = _now()
+                    e.permanent = permanent
                     self._save(entries)
                     return e
             entry = OutboxEntry(id=uuid.uuid4().hex[:12], target=target, advice=advice, facts=facts,
-                                explain=explain, last_error=error)
+                                explain=explain, last_error=error, permanent=permanent)
             entries.append(entry)
             self._save(entries)
             return entry
@@ -129,7 +134,7 @@ class Outbox:
             entries = [e for e in self._load() if e.id != entry_id]
             self._save(entries)
 
-    def failed_again(self, entry_id: str, error: str) -> None:
+    def failed_again(self, entry_id: str, error: str, *, permanent: bool = False) -> None:
         with _locked(self.path):
             entries = self._load()
             for e in entries:
@@ -137,7 +142,19 @@ class Outbox:
                     e.attempts += 1
                     e.last_error = error
                     e.last_attempt = _now()
+                    e.permanent = permanent
             self._save(entries)
+
+    def drop(self, ids: Iterable[str] = (), *, permanent: bool = False, everything: bool = False) -> list[OutboxEntry]:
+        """Remove the entries named in `ids`, those marked permanent, or all; returns what was removed."""
+        wanted = set(ids)
+        with _locked(self.path):
+            entries = self._load()
+            gone = [e for e in entries if everything or e.id in wanted or (permanent and e.permanent)]
+            if gone:
+                dropped = {e.id for e in gone}
+                self._save([e for e in entries if e.id not in dropped])
+            return gone
 
 
 class DeliveryLog:

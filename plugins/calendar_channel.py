@@ -14,7 +14,16 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event, Todo
 
-from followup.channels import Channel, ChannelTarget, Delivery, action_hash, action_uid, option_choice, option_int
+from followup.channels import (
+    Channel,
+    ChannelTarget,
+    Delivery,
+    PermanentChannelError,
+    action_hash,
+    action_uid,
+    option_choice,
+    option_int,
+)
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import sources_text
@@ -34,12 +43,16 @@ def _previous(path: Path) -> dict[str, tuple[int, str, object]]:
     if not path.exists():
         return {}
     try:
-        cal = Calendar.from_ical(path.read_bytes())
-    except (ValueError, OSError) as exc:
-        raise ChannelError(f"{path} exists but is not a readable calendar ({exc}); "
-                           "choose another file or move it aside (followup will not overwrite it)") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ChannelError(f"{path} cannot be read ({exc.strerror or exc}); check its permissions") from None
+    try:
+        cal = Calendar.from_ical(raw)
+    except ValueError as exc:
+        raise PermanentChannelError(f"{path} exists but is not a readable calendar ({exc}); "
+                                    "choose another file or move it aside (followup will not overwrite it)") from None
     if str(cal.get("PRODID", "")) != PRODID:
-        raise ChannelError(f"{path} is a calendar followup did not write; choose another file so it is not overwritten")
+        raise PermanentChannelError(f"{path} is a calendar followup did not write; choose another file so it is not overwritten")
     out: dict[str, tuple[int, str, object]] = {}
     for comp in cal.walk():
         if comp.name in ("VEVENT", "VTODO"):

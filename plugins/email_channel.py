@@ -16,7 +16,15 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from followup.channels import Channel, ChannelOptionError, ChannelTarget, Delivery, option_bool, option_float
+from followup.channels import (
+    Channel,
+    ChannelOptionError,
+    ChannelTarget,
+    Delivery,
+    PermanentChannelError,
+    option_bool,
+    option_float,
+)
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import render_list, render_markdown
@@ -67,7 +75,7 @@ class EmailChannel(Channel):
     def _recipient(self, delivery: Delivery) -> str:
         to = self.target.arg or (delivery.facts.candidate.email if delivery.facts else None)
         if not to:
-            raise ChannelError("no recipient: write --to email:ADDRESS, or give candidate.email in the facts")
+            raise PermanentChannelError("no recipient: write --to email:ADDRESS, or give candidate.email in the facts")
         return to
 
     def message(self, delivery: Delivery) -> EmailMessage:
@@ -110,7 +118,12 @@ class EmailChannel(Channel):
             raise ChannelError(f"{where}: login refused ({exc.smtp_code} {_text(exc.smtp_error)}); "
                                "check FOLLOWUP_SMTP_USER and FOLLOWUP_SMTP_PASSWORD") from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise ChannelError(f"{where}: recipient refused ({exc.recipients}); check the address") from None
+            # 5xx: the server will never take this address; 4xx (mailbox busy, greylisting) may pass later
+            error = PermanentChannelError if all(code >= 500 for code, _ in exc.recipients.values()) else ChannelError
+            raise error(f"{where}: recipient refused ({exc.recipients}); check the address") from None
+        except smtplib.SMTPResponseException as exc:
+            error = PermanentChannelError if exc.smtp_code >= 500 and isinstance(exc, smtplib.SMTPDataError) else ChannelError
+            raise error(f"{where}: SMTP error: {exc}") from None
         except smtplib.SMTPException as exc:
             raise ChannelError(f"{where}: SMTP error: {exc}") from None
         except ssl.SSLError as exc:
@@ -120,7 +133,7 @@ class EmailChannel(Channel):
         except OSError as exc:
             raise ChannelError(f"{where}: cannot connect ({exc.strerror or exc}); is the SMTP server up?") from None
         if refused:
-            raise ChannelError(f"{where}: some recipients refused: {', '.join(refused)}")
+            raise PermanentChannelError(f"{where}: some recipients refused: {', '.join(refused)}")
         return where
 
 

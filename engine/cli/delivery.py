@@ -1,4 +1,4 @@
-"""CLI commands for delivery: `followup plugins`, `followup outbox list|retry`, and --to reporting."""
+"""CLI commands for delivery: `followup plugins`, `followup outbox list|retry|drop`, and --to reporting."""
 
 from __future__ import annotations
 
@@ -25,7 +25,11 @@ def _report(results: list[DeliveryResult], box: Outbox) -> bool:
     for r in results:
         if r.status == "failed":
             click.secho(f"✗ {r.target}: {r.detail}", fg="red", err=True)
-            if r.outbox_id:
+            if r.outbox_id and r.permanent:
+                click.echo(f"  kept in the outbox ({box.path}, entry {r.outbox_id}), marked permanent: it will not "
+                           f"pass by retrying, so `followup outbox retry` skips it; fix the cause and run "
+                           f"`followup outbox retry {r.outbox_id}`, or `followup outbox drop {r.outbox_id}`", err=True)
+            elif r.outbox_id:
                 click.echo(f"  kept in the outbox ({box.path}, entry {r.outbox_id}); "
                            "send it later with `followup outbox retry`", err=True)
         elif r.status == "skipped":
@@ -108,30 +112,61 @@ def outbox_list(path: str | None, as_json: bool) -> None:
         click.echo(f"  {e.id}  {e.target}  {len(a.get('actions', []))} actions for {a.get('position')} at "
                    f"{a.get('company')}; {e.attempts} attempt{'s' if e.attempts != 1 else ''}, last {e.last_attempt}")
         click.echo(f"      last error: {e.last_error}")
+        if e.permanent:
+            click.echo(f"      permanent: not retried automatically; fix it, then `followup outbox retry {e.id}`, "
+                       f"or `followup outbox drop {e.id}`")
+
+
+def _known_ids(box: Outbox, ids: tuple[str, ...]) -> None:
+    known = {e.id for e in box.entries()}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)} not in the outbox; see `followup outbox list`", param_hint="IDS")
 
 
 @outbox.command("retry")
 @_outbox_option
+@click.option("--all", "everything", is_flag=True,
+              help="Also retry entries marked permanent (whose last failure will not pass by itself).")
 @click.argument("ids", nargs=-1)
 @click.pass_context
 @failing_input
-def outbox_retry(ctx: click.Context, path: str | None, ids: tuple[str, ...]) -> None:
-    """Send what is in the outbox again (all entries, or the IDS given); exit 3 if some still fail."""
+def outbox_retry(ctx: click.Context, path: str | None, everything: bool, ids: tuple[str, ...]) -> None:
+    """Send what is in the outbox again (all entries but those marked permanent, or the IDS given); exit 3 if some
+    still fail."""
     box = Outbox(path)
     engine = engine_from(ctx)
-    if ids:
-        known = {e.id for e in box.entries()}
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise click.BadParameter(f"{', '.join(unknown)} not in the outbox; see `followup outbox list`",
-                                     param_hint="IDS")
-    done = retry_outbox(engine.channels(), outbox=box, ids=ids, stdout=sys.stdout, pm=engine.pm)
+    _known_ids(box, ids)
+    done = retry_outbox(engine.channels(), outbox=box, ids=ids, everything=everything, stdout=sys.stdout, pm=engine.pm)
     if not done:
         click.echo(f"Nothing to retry: the outbox is empty ({box.path}).", err=True)
         return
     ok = _report([r for _, r in done], box)
     left = len(box.entries())
-    click.echo(f"{sum(1 for _, r in done if r.ok)} delivered, {sum(1 for _, r in done if not r.ok)} still failing; "
-               f"{left} left in the outbox.", err=True)
+    parked = sum(1 for _, r in done if r.status == "skipped" and r.permanent)
+    tried = [r for _, r in done if not (r.status == "skipped" and r.permanent)]
+    click.echo(f"{sum(1 for r in tried if r.ok)} delivered, {sum(1 for r in tried if not r.ok)} still failing"
+               + (f", {parked} marked permanent not retried (--all tries them)" if parked else "")
+               + f"; {left} left in the outbox.", err=True)
     if not ok:
         ctx.exit(EXIT_DELIVERY_FAILED)
+
+
+@outbox.command("drop")
+@_outbox_option
+@click.option("--permanent", is_flag=True, help="Drop every entry marked permanent.")
+@click.option("--all", "everything", is_flag=True, help="Empty the outbox.")
+@click.argument("ids", nargs=-1)
+@failing_input
+def outbox_drop(path: str | None, permanent: bool, everything: bool, ids: tuple[str, ...]) -> None:
+    """Remove entries from the outbox without sending them: the IDS given, --permanent or --all."""
+    if not (ids or permanent or everything):
+        raise click.UsageError("say what to drop: entry IDS (see `followup outbox list`), --permanent or --all")
+    box = Outbox(path)
+    _known_ids(box, ids)
+    gone = box.drop(ids, permanent=permanent, everything=everything)
+    for e in gone:
+        a = e.advice
+        click.echo(f"dropped {e.id}  {e.target}  {len(a.get('actions', []))} actions for {a.get('position')} at "
+                   f"{a.get('company')} (last error: {e.last_error})", err=True)
+    click.echo(f"{len(gone)} dropped; {len(box.entries())} left in {box.path}.", err=True)
