@@ -31,6 +31,8 @@ from .hookspecs import hookimpl
 from .outbox import Outbox
 from .planning import Plan, SimulatedReply, plan
 from .results import Action, Advice, BecauseItem, SourceRef, Target
+from .verdicts import Miss, RuleVerdict, TargetVerdict
+from .whynot import Explanation, QuestionError, WhyNot
 
 __all__ = [
     "advise",
@@ -68,6 +70,12 @@ __all__ = [
     "CorpusComparison",
     "Plan",
     "SimulatedReply",
+    "WhyNot",
+    "Explanation",
+    "RuleVerdict",
+    "TargetVerdict",
+    "Miss",
+    "QuestionError",
 ]
 
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .channels import Channel, ChannelTarget, channel_registry
@@ -21,6 +21,9 @@ from .facts import Facts, load_facts, parse_facts
 from .inheritance import ResolvedPack, load_resolved
 from .pluginmanager import make_plugin_manager
 from .results import Advice
+
+if TYPE_CHECKING:
+    from .whynot import Explanation, WhyNot
 
 __all__ = ["Engine", "FactsInput", "PackInput", "resolve_at"]
 
@@ -98,6 +101,22 @@ class Engine:
         """Ranked next actions for `facts` under `pack` at `at` (default: now)."""
         f = coerce_facts(facts)
         return evaluate(self.load_pack(pack), f, resolve_at(at, f), explain=explain, enrich=enricher(self.pm))
+
+    # --- explanations (see whynot.py) ----------------------------------------------
+
+    def why_not(self, facts: FactsInput, query: str, pack: PackInput = DEFAULT_PACK,
+                at: datetime | str | None = None) -> WhyNot:
+        """Why `pack` does not propose `query` (a rule id, an action kind, or a channel such as "call"), nearest miss first."""
+        from .whynot import why_not
+
+        return why_not(self, facts, query, pack, at)
+
+    def explain_rules(self, facts: FactsInput, pack: PackInput = DEFAULT_PACK,
+                      at: datetime | str | None = None) -> Explanation:
+        """Every rule of `pack` for `facts` at `at`: fired, lost in ranking, or not fired and why."""
+        from .whynot import explain_rules
+
+        return explain_rules(self, facts, pack, at)
 
     # --- delivery (see delivery.py) --------------------------------------------
 

@@ -9,9 +9,10 @@ import click
 from ..engine import coerce_facts
 from ..errors import InputError, PackNotFound
 from .base import cli, engine_from, failing_input
+from .explaining import AdviseCommand, explain_options_given, print_explanations
 
 
-@cli.command()
+@cli.command(cls=AdviseCommand)
 @click.argument("facts", type=str)
 @click.option("--pack", "-p", default="conservative", show_default=True, help="Pack name or path to a pack file.")
 @click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: the file's `# at:` line, else now). "
@@ -24,11 +25,16 @@ from .base import cli, engine_from, failing_input
 @click.option("--resend", is_flag=True, help="Send again what email/webhook channels already delivered.")
 @click.option("--outbox", "outbox", type=click.Path(dir_okay=False), default=None, envvar="FOLLOWUP_OUTBOX",
               help="Outbox file keeping undelivered advice [default: $FOLLOWUP_HOME/outbox.json].")
-@click.option("--explain", is_flag=True, help="Show which conditions held, with the values they saw.")
+@click.option("--explain", is_flag=True, help="Show which conditions held, with the values they saw; "
+                                               "--explain=all lists every rule: fired, lost in ranking or not, and why.")
+@click.option("--explain-all", is_flag=True, hidden=True)
+@click.option("--why-not", "why_not", multiple=True, metavar="RULE|ACTION",
+              help="Why the pack does not propose this (a rule id, an action kind, or a channel such as call): "
+                   "the failing conditions with their values, nearest miss first. Repeatable.")
 @click.pass_context
 @failing_input
 def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
-           resend: bool, outbox: str | None, explain: bool) -> None:
+           resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...]) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
     from ..casefiles import case_at
     from .delivery import deliver_advice
@@ -37,6 +43,11 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
     facts_obj = coerce_facts(facts)
     when = at if at is not None or facts == "-" else case_at(facts, facts_obj)
     advice = engine.advise(facts_obj, pack, when, explain=explain)
+    if explain_options_given(why_not, explain_all):
+        if to:
+            raise click.UsageError("--why-not and --explain=all print their answer: leave out --to")
+        print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all)
+        return
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)

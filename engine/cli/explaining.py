@@ -1,0 +1,64 @@
+"""`followup advise` explanations: --why-not, --explain=all, --what-if, --needs-info (library: whynot.py & co.)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from ..engine import Engine
+from ..facts import Facts
+from ..results import Advice
+
+__all__ = ["AdviseCommand", "explain_options_given", "print_explanations"]
+
+
+class AdviseCommand(click.Command):
+    """`--explain` stays a flag (so `--explain FACTS` keeps working) and `--explain=all` asks for every rule."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        for a in args:
+            if a == "--":
+                rewritten += args[len(rewritten):]
+                break
+            if a.startswith("--explain="):
+                value = a.partition("=")[2]
+                if value == "all":
+                    a = "--explain-all"
+                elif value in ("fired", "conditions"):
+                    a = "--explain"
+                else:
+                    raise click.BadParameter(f"{value!r}: write --explain (conditions of what fired) or --explain=all "
+                                             "(every rule, fired or not)", ctx=ctx, param_hint="--explain")
+            rewritten.append(a)
+        return super().parse_args(ctx, rewritten)
+
+
+def explain_options_given(why_not: Sequence[str], explain_all: bool) -> bool:
+    return bool(why_not) or explain_all
+
+
+def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
+                       fmt: str | None, why_not: Sequence[str], explain_all: bool) -> None:
+    """Print the answers asked for: text for people, or one JSON object holding the advice and each answer."""
+    from ..explain_render import explanation_text, why_not_text
+    from ..whynot import explain_rules
+    from ..whynot import why_not as ask_why_not
+
+    answers = [ask_why_not(engine, facts, q, pack, advice.at) for q in why_not]
+    rules = explain_rules(engine, facts, pack, advice.at) if explain_all else None
+    if fmt == "json":
+        out: dict[str, Any] = {"schema_version": 1, "advice": advice.model_dump(mode="json")}
+        if answers:
+            out["why_not"] = [w.model_dump(mode="json") for w in answers]
+        if rules is not None:
+            out["rules"] = rules.model_dump(mode="json")["rules"]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    parts = [why_not_text(w) for w in answers]
+    if rules is not None:
+        parts.append(explanation_text(rules))
+    click.echo("\n".join(parts), nl=False)
