@@ -16,6 +16,7 @@ from .delivery import DeliveryResult, deliver
 from .discovery import ENV_VAR, PackLocation, discover, find
 from .enrich import enricher
 from .errors import FactsError, Problem
+from .evaltime import EvalTime, evaluation_time, load_with_time
 from .evaluation import evaluate
 from .facts import Facts, load_facts, parse_facts
 from .inheritance import ResolvedPack, load_resolved
@@ -94,13 +95,28 @@ class Engine:
         self,
         facts: FactsInput,
         pack: PackInput = DEFAULT_PACK,
-        at: datetime | str | None = None,
+        at: datetime | str | EvalTime | None = None,
         *,
         explain: bool = False,
     ) -> Advice:
-        """Ranked next actions for `facts` under `pack` at `at` (default: now)."""
-        f = coerce_facts(facts)
-        return evaluate(self.load_pack(pack), f, resolve_at(at, f), explain=explain, enrich=enricher(self.pm))
+        """Ranked next actions for `facts` under `pack` at `at`.
+
+        Without `at`, a facts file's own `# at:` line decides, else now
+        (`advice.at_source` says which). A time before the interview ended is
+        a :class:`FactsError`.
+        """
+        if isinstance(at, EvalTime):
+            f, when = coerce_facts(facts), at
+        elif at is None and _is_path(facts):
+            loaded = load_with_time(facts)  # type: ignore[arg-type]
+            f, when = loaded.facts, evaluation_time(None, loaded.facts, loaded.file_time)
+        else:
+            f = coerce_facts(facts)
+            when = evaluation_time(at, f)
+        advice = evaluate(self.load_pack(pack), f, when.at, explain=explain, enrich=enricher(self.pm))
+        if when.source != "given" or when.notices:
+            advice = advice.model_copy(update={"at_source": when.source, "notices": list(when.notices)})
+        return advice
 
     # --- explanations (see whynot.py) ----------------------------------------------
 
@@ -149,6 +165,12 @@ def _stamps(stamps: tuple[tuple[Path, int], ...]) -> tuple[tuple[Path, int], ...
         except OSError:
             out.append((p, -1))
     return tuple(out)
+
+
+def _is_path(facts: FactsInput) -> bool:
+    if isinstance(facts, (Facts, Mapping, bytes)):
+        return False
+    return not str(facts).lstrip().startswith("{")
 
 
 def coerce_facts(facts: FactsInput) -> Facts:

@@ -122,6 +122,8 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         company=facts.position.company,
         timezone=facts.position.timezone,
         at=now,
+        at_source="given",
+        notices=[],
         pack=PackRef._trusted(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
         actions=actions,
     )

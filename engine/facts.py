@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from pydantic_core import PydanticCustomError
 
 from .errors import FactsError, Problem
+from .when import localize_naive_times
 from .yamlio import Document, load_document, plain, problems_from_validation, read_text
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "OtherApplication",
     "parse_facts",
     "load_facts",
+    "facts_from_text",
 ]
 
 Culture = Literal["formal", "casual"]
@@ -244,6 +246,8 @@ def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = No
     """Validate facts given as a dict (or JSON text); raise :class:`FactsError` listing every problem."""
     try:
         if not isinstance(data, (str, bytes)):
+            # A time written without an offset is read in the company's zone (see when.py).
+            data = localize_naive_times(data, Facts)
             # Python objects are validated in JSON mode, so ISO strings are accepted as times,
             # exactly as from a file, while strictness still refuses "3" for 3.
             data = json.dumps(data, default=_json_default, ensure_ascii=False)
@@ -281,6 +285,11 @@ def load_facts(source: str | os.PathLike[str]) -> Facts:
     except OSError as exc:
         raise FactsError(Problem(message=f"cannot read facts: {exc.strerror or exc}", file=str(source),
                                  hint="check the path", code="unreadable"), source=str(source)) from None
+    return facts_from_text(text, name)
+
+
+def facts_from_text(text: str, name: str | None = None) -> Facts:
+    """Facts from the text of a YAML or JSON file; errors carry `name`:line:col."""
     doc, problem = load_document(text, name)
     if problem is not None:
         raise FactsError(problem, source=name)

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from .results import Action, Advice
 
-__all__ = ["render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
+__all__ = ["as_of", "render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
 
 
 def format_due(dt: datetime | None, at: datetime | None = None) -> str:
@@ -26,6 +26,12 @@ def sources_text(action: Action) -> str:
     if not action.sources:
         return "(the pack's own reasoning)"
     return "; ".join(f"{s.article}" + (f" {','.join(s.items)}" if s.items else "") for s in action.sources)
+
+
+def as_of(advice: Advice) -> str:
+    """`As of <time> <zone> (<where the time came from>)`: the evaluation time is never implicit."""
+    source = {"now": "now", "given": "as asked", "file": "from the file's `# at:` line"}[advice.at_source]
+    return f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone} ({source})"
 
 
 def origin_text(a: Action, advice: Advice) -> str:
@@ -66,7 +72,7 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
     head = Text.assemble(
         (f"{advice.candidate}", "bold"), f" — {advice.position} at {advice.company}\n",
         f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})   ",
-        f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone}",
+        as_of(advice),
     )
     console.print(head)
     if not advice.actions:
@@ -98,7 +104,7 @@ def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> st
 
     lines = [f"{advice.candidate} — {advice.position} at {advice.company}",
              f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})",
-             f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone}", ""]
+             as_of(advice), *[f"! {n}" for n in advice.notices], ""]
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")
     for a in advice.actions:
@@ -118,8 +124,9 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         f"# Next steps: {advice.position} at {advice.company}",
         "",
         f"*{advice.candidate}* · pack **{advice.pack.title}** (`{advice.pack.name}` v{advice.pack.version}) · "
-        f"as of {advice.at.strftime('%a %d %b %Y %H:%M')} ({advice.timezone})",
+        + as_of(advice)[0].lower() + as_of(advice)[1:],
         "",
+        *[f"> **Note:** {n}\n" for n in advice.notices],
     ]
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")

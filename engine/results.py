@@ -104,6 +104,11 @@ class Advice(Result):
     company: str
     timezone: str
     at: datetime = Field(description="Evaluation time, in the company's time zone.")
+    at_source: Literal["now", "given", "file"] = Field(
+        default="given", description="Where the evaluation time came from: now, the caller (--at), or the facts "
+                                     "file's `# at:` line.")
+    notices: list[str] = Field(default_factory=list, description="Warnings about this evaluation (e.g. a file time "
+                                                                 "days behind the clock).")
     pack: PackRef
     actions: list[Action]
 

@@ -1,4 +1,8 @@
-"""`followup new-pack`: a commented starting pack and its test file, both valid as written."""
+"""`followup new-pack`: a commented starting pack and its test file, both valid as written.
+
+The editor schemas are written beside them (schemas/*.schema.json) and
+referred to by relative path, so the folder can be shared as it is.
+"""
 
 from __future__ import annotations
 
@@ -113,10 +117,16 @@ cases:
 """
 
 
-def _schema_uri(kind: str = "pack") -> str:
-    from importlib import resources
+SCHEMA_FOLDER = "schemas"
 
-    return Path(str(resources.files("followup.policies").joinpath("schemas", f"{kind}.schema.json"))).resolve().as_uri()
+
+def _write_schemas(root: Path) -> None:
+    """The pack and tests schemas beside the pack, so the `$schema` line works wherever the folder is shared
+    (an absolute path into this installation would not)."""
+    from .schema import shipped_schema
+
+    for kind in ("pack", "tests"):
+        atomic_write(root / SCHEMA_FOLDER / f"{kind}.schema.json", shipped_schema(kind))
 
 
 def new_pack(name: str, *, extends: str | None = None, folder: str | os.PathLike[str] = ".",
@@ -136,11 +146,13 @@ def new_pack(name: str, *, extends: str | None = None, folder: str | os.PathLike
     if base is not None and ("/" in base or base.endswith((".yaml", ".yml"))):
         base = os.path.relpath(Path(base).resolve(), root.resolve())  # paths in `extends` are relative to the pack
     title = name.replace("-", " ").capitalize()
-    text = _HEADER.format(schema=_schema_uri(), name=name, file=pack_path.name, tests=f"{TESTS_FOLDER}/{name}.yaml",
+    text = _HEADER.format(schema=f"{SCHEMA_FOLDER}/pack.schema.json", name=name, file=pack_path.name, tests=f"{TESTS_FOLDER}/{name}.yaml",
                           title=title)
     if base is not None:
         text += _EXTENDS.format(base=base)
     text += _RULE.format()
     atomic_write(pack_path, text)
-    atomic_write(tests_path, _TESTS.format(name=name, pack_ref=f"../{name}.yaml", schema=_schema_uri("tests")))
+    atomic_write(tests_path, _TESTS.format(name=name, pack_ref=f"../{name}.yaml",
+                                           schema=f"../{SCHEMA_FOLDER}/tests.schema.json"))
+    _write_schemas(root)
     return NewPack(pack_path, tests_path)

@@ -221,7 +221,8 @@ def _hint_for(etype: str, err: dict[str, Any], path: tuple[str | int, ...], allo
                 return f"did you mean `{guess}`? (one of {expected})"
         return f"use one of {expected}" if expected else None
     if etype in ("timezone_aware", "datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
-        return "write an ISO 8601 time with its UTC offset, e.g. 2026-11-17T14:00:00+01:00"
+        return ("write an ISO 8601 time, e.g. 2026-11-17 14:00 (read in `position.timezone`) "
+                "or with its UTC offset, e.g. 2026-11-17T14:00:00+00:00")
     if etype.startswith(("int", "float")):
         return "write a plain number without quotes"
     if etype.startswith("bool"):

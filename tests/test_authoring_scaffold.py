@@ -9,6 +9,7 @@ import pytest
 from authoring_support import run
 from followup.errors import PackError
 from followup.scaffold import new_pack
+from followup.schema import shipped_schema
 
 
 @pytest.mark.parametrize("base", [None, "conservative", "proactive", "tech-industry"])
@@ -18,7 +19,12 @@ def test_new_pack_validates_and_passes(tmp_path: Path, base: str | None) -> None
     assert made.exit_code == 0, made.output
     assert made.output.splitlines()[:2] == [f"wrote {tmp_path / 'agency.yaml'}", f"wrote {tmp_path / 'tests' / 'agency.yaml'}"]
     text = (tmp_path / "agency.yaml").read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=file://") and "pack.schema.json" in text.splitlines()[0]
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=schemas/pack.schema.json"
+    tests_text = (tmp_path / "tests" / "agency.yaml").read_text(encoding="utf-8")
+    assert tests_text.splitlines()[0] == "# yaml-language-server: $schema=../schemas/tests.schema.json"
+    # the schemas travel with the folder: relative to each file, they exist and are the installed ones
+    assert (tmp_path / "schemas" / "pack.schema.json").read_text() == shipped_schema("pack")
+    assert (tmp_path / "tests" / "../schemas/tests.schema.json").read_text() == shipped_schema("tests")
     assert (f"extends: {base}" in text) is (base is not None)
     checked = run("validate", str(tmp_path / "agency.yaml"))
     assert checked.exit_code == 0, checked.output

@@ -51,11 +51,24 @@ def test_misspelt_field_gets_field_path_and_did_you_mean() -> None:
     assert "unknown field" in p.message and "did you mean `went`" in p.hint
 
 
-def test_naive_time_is_refused_with_an_offset_hint() -> None:
+def test_time_without_offset_is_read_in_the_company_zone_on_that_date() -> None:
     data = base()
+    data["interview"]["end"] = "2026-11-16 11:00"
+    data["interviewers"][0]["thank_you"] = {"at": "2026-11-16 18:40", "channel": "email"}
+    f = followup.parse_facts(data)
+    assert f.interview.end.isoformat() == "2026-11-16T11:00:00-05:00"
+    assert f.interviewers[0].thank_you is not None and f.interviewers[0].thank_you.at.isoformat() == "2026-11-16T18:40:00-05:00"
+    data["interview"]["start"], data["interview"]["end"] = "2026-06-16 10:00", "2026-06-16T11:00"
+    data["interviewers"][0].pop("thank_you")
+    assert followup.parse_facts(data).interview.end.utcoffset().total_seconds() == -4 * 3600  # summer time
+
+
+def test_naive_time_with_an_unknown_zone_is_refused_with_an_offset_hint() -> None:
+    data = base()
+    data["position"]["timezone"] = "Mars/Olympus"
     data["interview"]["end"] = "2026-11-16T11:00:00"
-    (p,) = problems(data)
-    assert p.path == ("interview", "end") and "UTC offset" in p.hint
+    by_path = {p.path: p for p in problems(data)}
+    assert "UTC offset" in by_path[("interview", "end")].hint and "position.timezone" in by_path[("interview", "end")].hint
 
 
 def test_strings_are_not_coerced_to_numbers_or_booleans() -> None:

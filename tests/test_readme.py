@@ -26,8 +26,9 @@ def test_readme_opens_with_the_run_and_test_commands_and_ci_runs_the_test_comman
 
 
 def test_readme_sample_output_is_what_followup_prints() -> None:
-    block = re.search(r"```text\n\$ followup advise examples/just-after.yaml --pack proactive\n(.*?)\n\.\.\.\n```",
-                      README, re.S)
+    block = re.search(r"```text\n\$ followup advise examples/just-after.yaml --pack proactive --at 2026-11-17T16:00\n"
+                      r"(.*?)\n\.\.\.\n```", README, re.S)
     assert block, "README lost its sample run"
-    out = CliRunner().invoke(cli, ["advise", str(ROOT / "examples" / "just-after.yaml"), "--pack", "proactive"]).output
+    out = CliRunner().invoke(cli, ["advise", str(ROOT / "examples" / "just-after.yaml"), "--pack", "proactive",
+                                   "--at", "2026-11-17T16:00"]).output
     assert out.startswith(block.group(1) + "\n")

@@ -6,7 +6,6 @@ import json
 
 import click
 
-from ..engine import coerce_facts
 from ..errors import InputError, PackNotFound
 from .base import cli, engine_from, failing_input
 from .explaining import AdviseCommand, explain_options_given, print_explanations
@@ -15,8 +14,8 @@ from .explaining import AdviseCommand, explain_options_given, print_explanations
 @cli.command(cls=AdviseCommand)
 @click.argument("facts", type=str)
 @click.option("--pack", "-p", default="conservative", show_default=True, help="Pack name or path to a pack file.")
-@click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: the file's `# at:` line, else now). "
-                   "Without an offset it is read in the company's time zone.")
+@click.option("--at", "at", default=None, help="Evaluation time: ISO 8601 or e.g. 'now', 'tomorrow 9:00' (default: the "
+                   "file's `# at:` line, else now). Without an offset it is read in the company's time zone.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
               help="Print as text (default), json or markdown: short for --to terminal|json|markdown.")
 @click.option("--to", "to", multiple=True, metavar="CHANNEL[:ARG][,key=value]",
@@ -36,12 +35,13 @@ from .explaining import AdviseCommand, explain_options_given, print_explanations
 def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
            resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...]) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
-    from ..casefiles import case_at
+    from ..evaltime import evaluation_time, load_with_time
     from .delivery import deliver_advice
 
     engine = engine_from(ctx)
-    facts_obj = coerce_facts(facts)
-    when = at if at is not None or facts == "-" else case_at(facts, facts_obj)
+    loaded = load_with_time(facts)
+    facts_obj = loaded.facts
+    when = evaluation_time(at, facts_obj, loaded.file_time)
     advice = engine.advise(facts_obj, pack, when, explain=explain)
     if explain_options_given(why_not, explain_all):
         if to:
