@@ -1,61 +1,147 @@
-"""Calendar arithmetic in the company's time zone: business days and call windows.
+"""Calendar arithmetic in the company's time zone: business days, holidays, offsets and call windows.
 
-Business days are Monday to Friday; public holidays are not known to
-followup and are counted as business days.
+Business days are Monday to Friday minus the public holidays of the
+company's country (and subdivision), taken from the `holidays` library.
+Without a country no holiday is known, and every weekday counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Container, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 
-__all__ = ["add_business_days", "business_days_between", "next_call_slot", "parse_window", "CallWindow"]
+__all__ = ["add_business_days", "business_days_between", "next_call_slot", "parse_window", "CallWindow",
+           "is_business_day", "holiday_calendar", "holiday_name", "shift", "NO_HOLIDAYS", "MAX_OFFSET_DAYS",
+           "supported_countries", "Holidays", "next_business_start", "WORKDAY_START"]
 
 CallWindow = tuple[time, time]
 
 # F6: not the first hour of the working day, not lunch, not the last hour.
 DEFAULT_CALL_WINDOWS: tuple[CallWindow, ...] = ((time(10, 0), time(11, 45)), (time(14, 0), time(16, 30)))
 
+# The largest offset a pack may state, so that no pack can make the day counting run for long.
+MAX_OFFSET_DAYS = 366
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5
+NO_HOLIDAYS: frozenset[date] = frozenset()
+
+# Where a moment that falls on a weekend or holiday is moved: the start of the next working day.
+WORKDAY_START = time(9, 0)
+
+Holidays = Container[date]
 
 
-def add_business_days(moment: datetime, n: int) -> datetime:
-    """`moment` moved forward by `n` business days (backward if negative), keeping the time of day.
+@lru_cache(maxsize=64)
+def holiday_calendar(country: str | None, subdivision: str | None = None) -> Holidays:
+    """Public holidays of `country` (ISO 3166 code) and `subdivision`; none without a country.
 
-    From a weekend, the count starts at the next Monday (so +1 from Saturday is Tuesday).
+    `holidays` is imported only here, so advice for facts without a country
+    does not pay for it.
     """
-    day = moment.date()
+    if not country:
+        return NO_HOLIDAYS
+    import holidays
+
+    cal: Holidays = holidays.country_holidays(country, subdiv=subdivision)
+    return cal
+
+
+def holiday_name(day: date, cal: Holidays) -> str | None:
+    """The holiday's name, None on an ordinary day."""
+    if cal is NO_HOLIDAYS or day not in cal:
+        return None
+    get: Callable[[date], Any] | None = getattr(cal, "get", None)
+    return str(get(day)) if get is not None else "public holiday"
+
+
+@lru_cache(maxsize=1)
+def supported_countries() -> dict[str, tuple[str, ...]]:
+    """Country codes `holidays` knows, with their subdivision codes."""
+    import holidays
+
+    return {k: tuple(v) for k, v in holidays.list_supported_countries().items()}
+
+
+def is_business_day(day: date, cal: Holidays = NO_HOLIDAYS) -> bool:
+    return day.weekday() < 5 and (cal is NO_HOLIDAYS or day not in cal)
+
+
+def add_business_days(moment: datetime, n: int, cal: Holidays = NO_HOLIDAYS) -> datetime:
+    """`moment` moved by `n` business days (backward if negative), keeping the time of day.
+
+    From a weekend or holiday, the count starts at the next business day (so
+    +1 from Saturday is Tuesday). |n| is bounded by the pack validation
+    (MAX_OFFSET_DAYS), so the day-by-day walk stays short.
+    """
     if n == 0:
         return moment
+    day = moment.date()
     step = 1 if n > 0 else -1
-    weeks, rest = divmod(abs(n), 5)
-    day += timedelta(days=7 * weeks * step)
+    rest = abs(n)
     while rest:
         day += timedelta(days=step)
-        if day.weekday() < 5:
+        if is_business_day(day, cal):
             rest -= 1
-    if weeks and not rest and day.weekday() >= 5:
-        # whole weeks from a weekend day land on a weekend: step to the business day they count to
-        while day.weekday() >= 5:
-            day -= timedelta(days=step)
     return datetime.combine(day, moment.timetz())
 
 
-def business_days_between(start: date, end: date) -> int:
+def business_days_between(start: date, end: date, cal: Holidays = NO_HOLIDAYS) -> int:
     """Business days after `start` up to and including `end` (negative if `end` is earlier)."""
     if end < start:
-        return -business_days_between(end, start)
+        return -business_days_between(end, start, cal)
     days = (end - start).days
     weeks, rest = divmod(days, 7)
     count = weeks * 5
+    if cal is not NO_HOLIDAYS and weeks:
+        count -= sum(1 for i in range(1, weeks * 7 + 1)
+                     if (d := start + timedelta(days=i)).weekday() < 5 and d in cal)
     d = start + timedelta(days=weeks * 7)
     for _ in range(rest):
         d += timedelta(days=1)
-        if is_business_day(d):
+        if is_business_day(d, cal):
             count += 1
     return count
+
+
+def shift(base: datetime, tz: Any, *, hours: float | None = None, days: int | None = None,
+          business_days: int | None = None, clock: time | None = None, cal: Holidays = NO_HOLIDAYS,
+          at_least_hours: float | None = None) -> datetime:
+    """`base` moved by one offset, then set to `clock` on the resulting day (company time zone `tz`).
+
+    Hours are elapsed hours (a DST change in between does not shift them);
+    days and business days keep the time of day unless `clock` sets it.
+    `at_least_hours` is a floor: never earlier than that long after `base`.
+    """
+    if hours is not None:
+        moment = (base.astimezone(UTC) + timedelta(hours=hours)).astimezone(tz)
+    else:
+        if business_days is not None:
+            moment = add_business_days(base, business_days, cal)
+        else:
+            moment = datetime.combine(base.date() + timedelta(days=days or 0), base.timetz())
+        if clock is not None:
+            moment = datetime.combine(moment.date(), clock, tz)
+    if at_least_hours is not None:
+        floor = (base.astimezone(UTC) + timedelta(hours=at_least_hours)).astimezone(tz)
+        moment = max(moment, floor)
+    return moment
+
+
+def next_business_start(moment: datetime, cal: Holidays = NO_HOLIDAYS) -> datetime:
+    """`moment` itself on a business day; else the start of the next business day.
+
+    Moving to one fixed hour keeps the order of any two moments (never
+    reverses it), so a window's opening, due time and expiry stay in order.
+    """
+    day = moment.date()
+    if is_business_day(day, cal):
+        return moment
+    for _ in range(31):
+        day += timedelta(days=1)
+        if is_business_day(day, cal):
+            break
+    return datetime.combine(day, WORKDAY_START, moment.tzinfo)
 
 
 def parse_window(text: str) -> CallWindow:
@@ -70,13 +156,14 @@ def parse_window(text: str) -> CallWindow:
     return start, end
 
 
-def next_call_slot(moment: datetime, windows: Iterable[CallWindow] = DEFAULT_CALL_WINDOWS) -> datetime:
-    """The first moment at or after `moment` that falls inside a call window on a business day."""
+def next_call_slot(moment: datetime, windows: Iterable[CallWindow] = DEFAULT_CALL_WINDOWS,
+                   cal: Holidays = NO_HOLIDAYS) -> datetime:
+    """The first moment at or after `moment` inside a call window on a business day (not a holiday)."""
     wins = sorted(windows)
     tz = moment.tzinfo
     day = moment.date()
-    for _ in range(14):
-        if is_business_day(day):
+    for _ in range(31):  # the longest run of non-business days anywhere is well under a month
+        if is_business_day(day, cal):
             for start, end in wins:
                 lo = datetime.combine(day, start, tz)
                 hi = datetime.combine(day, end, tz)
@@ -86,4 +173,4 @@ def next_call_slot(moment: datetime, windows: Iterable[CallWindow] = DEFAULT_CAL
                     return moment
         day += timedelta(days=1)
         moment = datetime.combine(day, time(0, 0), tz)
-    raise ValueError("no call window in the next two weeks")  # only with empty windows
+    raise ValueError("no call window in the next month")  # only with empty windows

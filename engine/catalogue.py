@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 __all__ = ["FactSpec", "FACTS", "ACTIONS", "ActionSpec", "CHANNELS", "TARGETS", "PRIORITIES", "ANCHORS", "person_scoped",
-           "ActionKind", "ChannelName", "TargetKind", "PriorityName", "AnchorName"]
+           "ActionKind", "ChannelName", "TargetKind", "PriorityName", "AnchorName", "EVENTS", "SCHEDULED_EVENTS",
+           "EventName", "WindowAnchorName"]
 
 # The closed vocabularies as types, so that embedders and mypy see them; the
 # tables below must name exactly these (checked at import, see _same).
@@ -22,7 +23,12 @@ ChannelName = Literal["email", "phone", "handwritten", "letter", "linkedin", "no
 TargetKind = Literal["each_interviewer", "each_arranger", "everyone", "hiring_manager", "decision_contact",
                      "company", "self"]
 PriorityName = Literal["critical", "high", "normal", "low"]
-AnchorName = Literal["interview_end", "interview_day", "decision_date", "last_follow_up", "outcome", "now"]
+AnchorName = Literal["interview_end", "interview_day", "decision_date", "last_follow_up", "outcome", "second_round",
+                     "answer_by", "now"]
+# Anchors a window (`opens`, `expires`) may count from: all but `now`.
+WindowAnchorName = Literal["interview_end", "interview_day", "decision_date", "last_follow_up", "outcome",
+                           "second_round", "answer_by"]
+EventName = Literal["response", "follow_up", "decision_date", "second_round", "answer_by"]
 
 FactType = Literal["bool", "int", "number", "enum"]
 
@@ -86,6 +92,14 @@ _FACTS = [
        "none", "update", "offer", "second_round", "rejection", implies=("outcome.hours_since",), absent_value="none"),
     _f("outcome.replied", "bool", "The candidate has replied to the latest response."),
     _f("outcome.hours_since", "number", "Hours since the latest response; absent when there is none.", nullable=True),
+    _f("outcome.channel", "enum", "How the latest response arrived; absent when there is none or it was not recorded.",
+       "email", "phone", "letter", "linkedin", nullable=True),
+    _f("offer.hours_left", "number", "Hours until the answer-by date of the latest response, an offer (negative once passed); "
+       "absent when no such date was given.", nullable=True),
+    _f("second_round.scheduled", "bool", "The time of the second round is known.", implies=("second_round.hours_until",)),
+    _f("second_round.hours_until", "number", "Hours until the second round starts (negative once it has begun); "
+       "absent when its time is not known.", nullable=True),
+    _f("second_round.done", "bool", "The second round has taken place (its time is known and has passed)."),
     # people, counted
     _f("interviewers.count", "int", "How many people interviewed the candidate."),
     _f("interviewers.unthanked", "int", "Interviewers who have not been sent a thank-you."),
@@ -162,6 +176,8 @@ ANCHORS: dict[str, str | None] = {
     "decision_date": "decision.days_past",
     "last_follow_up": "follow_ups.days_since_last",
     "outcome": "outcome.hours_since",
+    "second_round": "second_round.hours_until",
+    "answer_by": "offer.hours_left",
     "now": None,
 }
 
@@ -175,3 +191,18 @@ _same(ActionKind, ACTIONS, "ACTIONS")
 _same(TargetKind, TARGETS, "TARGETS")
 _same(PriorityName, PRIORITIES, "PRIORITIES")
 _same(AnchorName, ANCHORS, "ANCHORS")
+_same(WindowAnchorName, [a for a in ANCHORS if a != "now"], "window anchors")
+
+# Events that close an action's window (`expires: {on: [...]}`): the first one
+# after the action's own reference moment (its due anchor; for undated rules
+# the interview end). The scheduled ones are known in advance, so an
+# `expires` can close a window some time ahead of them.
+EVENTS: dict[str, str] = {
+    "response": "a response from the company arrives",
+    "follow_up": "you make a status follow-up",
+    "decision_date": "the date they said they would decide",
+    "second_round": "the second round starts",
+    "answer_by": "the answer-by date of an offer",
+}
+SCHEDULED_EVENTS = frozenset({"decision_date", "second_round", "answer_by"})
+_same(EventName, EVENTS, "EVENTS")

@@ -12,7 +12,7 @@ from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
 from .conditions import Condition, Test, facts_used, flatten, to_durable
 from .durable import Ruleset, RulesetError
 from .errors import PackError, Problem
-from .packs import PackFile, Rule
+from .packs import PackFile, Rule, check_windows
 from .results import SourceRef
 from .sources import library
 
@@ -41,6 +41,7 @@ class CompiledRule:
     sources: tuple[SourceRef, ...]
     layer: str | None
     pack: str | None = None  # the pack that defined the rule (for packs that extend others)
+    follows: Rule | None = None  # the rule whose expiry names this one in `then`: it opens when that one expires
 
     @cached_property
     def rationale(self) -> str:
@@ -55,6 +56,13 @@ class CompiledRule:
     def due_clock(self) -> time | None:
         """The due time of day, parsed once."""
         return time.fromisoformat(self.rule.due.time) if self.rule.due and self.rule.due.time else None
+
+    @cached_property
+    def window_key(self) -> str:
+        """Everything the action's window depends on, as one hashable value (memo key across packs)."""
+        parts = [self.rule.opens, self.rule.due, self.rule.expires,
+                 self.follows.due if self.follows else None, self.follows.expires if self.follows else None]
+        return "|".join(p.model_dump_json(by_alias=True) if p is not None else "-" for p in parts)
 
     @cached_property
     def points(self) -> int:
@@ -111,6 +119,15 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict
 
     compiled: list[CompiledRule] = []
     definition: dict[str, Any] = {}
+    follows: dict[str, Rule] = {}
+    problems: list[Problem] = []
+    check_windows(pf.pack.rules, lambda where, message, hint=None: problems.append(
+        pf.doc.problem(where, message, hint) if pf.doc and pf.pack.extends is None else Problem(message, tuple(where), hint=hint)), lambda i: ("rules", i))
+    if problems:
+        raise PackError(problems, source=pf.origin)
+    for rule in pf.pack.rules:
+        if rule.expires is not None and rule.expires.then is not None:
+            follows[rule.expires.then] = rule
     case_facts: set[str] = set()
     person_facts: set[str] = set()
     for i, rule in enumerate(pf.pack.rules):
@@ -124,7 +141,7 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict
             SourceRef(article=c.article, title=lib.articles[c.article].title, items=list(c.items)) for c in rule.sources
         )
         compiled.append(CompiledRule(rule, name, cond, person, ACTIONS[rule.action], refs,
-                                     (layers or {}).get(rule.id), (packs or {}).get(rule.id)))
+                                     (layers or {}).get(rule.id), (packs or {}).get(rule.id), follows.get(rule.id)))
     try:
         ruleset = Ruleset(definition)
     except RulesetError as exc:

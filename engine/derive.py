@@ -16,14 +16,23 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .businesstime import business_days_between
+from .businesstime import (
+    NO_HOLIDAYS,
+    Holidays,
+    business_days_between,
+    holiday_calendar,
+    holiday_name,
+    next_business_start,
+    shift,
+)
+from .catalogue import EVENTS, SCHEDULED_EVENTS
 from .facts import Facts, Person
 
-__all__ = ["Derived", "Subject", "derive", "all_values"]
+__all__ = ["Derived", "Subject", "derive", "all_values", "due_moment", "window_moment", "expiry", "holiday_note", "local"]
 
 Value = bool | int | float | str | None
 
@@ -46,6 +55,12 @@ class Derived:
     case: dict[str, Value]
     subjects: tuple[Subject, ...]
     anchors: dict[str, datetime | None]
+    # Public holidays of the company's country (empty without one), and the
+    # candidate's own zone when it differs from the company's.
+    holidays: Holidays = NO_HOLIDAYS
+    local_tz: ZoneInfo | None = None
+    # Event times that can close a window (catalogue.EVENTS), earliest first.
+    events: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
     # Shared by every evaluation of the same Facts object: results that depend
     # on the facts alone (evaluation keeps due times of fixed anchors here).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -65,6 +80,11 @@ class _Static:
     subjects: tuple[Subject, ...]
     anchors: dict[str, datetime | None]
     memo: dict[Any, Any]
+    holidays: Holidays
+    local_tz: ZoneInfo | None
+    events: dict[str, tuple[datetime, ...]]
+    second_round: datetime | None
+    answer_by: datetime | None
 
 
 _statics: dict[int, tuple[weakref.ref[Facts], _Static]] = {}
@@ -104,19 +124,25 @@ def derive(facts: Facts, at: datetime) -> Derived:
     case = dict(st.case)
     case["hours_since_interview"] = _hours((now - st.end).total_seconds())
     case["days_since_interview"] = (today - st.iv_day).days
-    case["business_days_since_interview"] = business_days_between(st.iv_day, today)
+    case["business_days_since_interview"] = business_days_between(st.iv_day, today, st.holidays)
     case["interview.same_day"] = today == st.iv_day
     if st.expected is not None:
         case["decision.days_past"] = (today - st.expected.date()).days
         case["decision.passed"] = now > st.expected
     if st.last_fu is not None:
         case["follow_ups.days_since_last"] = (today - st.last_fu.date()).days
-        case["follow_ups.business_days_since_last"] = business_days_between(st.last_fu.date(), today)
+        case["follow_ups.business_days_since_last"] = business_days_between(st.last_fu.date(), today, st.holidays)
     if st.latest_at is not None:
         case["outcome.hours_since"] = _hours((now - st.latest_at).total_seconds())
+    if st.second_round is not None:
+        case["second_round.hours_until"] = _hours((st.second_round - now).total_seconds())
+        case["second_round.done"] = now >= st.second_round
+    if st.answer_by is not None:
+        case["offer.hours_left"] = _hours((st.answer_by - now).total_seconds())
     anchors = dict(st.anchors)
     anchors["now"] = now
-    return Derived(at=now, tz=st.tz, case=case, subjects=st.subjects, anchors=anchors, memo=st.memo)
+    return Derived(at=now, tz=st.tz, case=case, subjects=st.subjects, anchors=anchors, memo=st.memo,
+                   holidays=st.holidays, local_tz=st.local_tz, events=st.events)
 
 
 def _compute_static(facts: Facts) -> _Static:
@@ -131,6 +157,14 @@ def _compute_static(facts: Facts) -> _Static:
     fus = sorted(facts.follow_ups, key=lambda f: f.at)
     last_fu = fus[-1].at.astimezone(tz) if fus else None
     after = [f for f in fus if f.at > latest.at] if latest else fus
+    pos = facts.position
+    cal = holiday_calendar(pos.country, pos.subdivision)
+    local = facts.candidate.timezone
+    local_tz = ZoneInfo(local) if local and local != pos.timezone else None
+    rounds = [r.second_round_at.astimezone(tz) for r in responses if r.second_round_at is not None]
+    second_round = rounds[-1] if rounds else None
+    answer_by = (latest.answer_by.astimezone(tz)
+                 if latest is not None and latest.kind == "offer" and latest.answer_by is not None else None)
 
     # None here: filled in by derive() from the evaluation time (or left absent).
     case: dict[str, Value] = {
@@ -163,6 +197,11 @@ def _compute_static(facts: Facts) -> _Static:
         "outcome": latest.kind if latest else "none",
         "outcome.replied": bool(latest and latest.replied is not None),
         "outcome.hours_since": None,
+        "outcome.channel": latest.channel if latest else None,
+        "offer.hours_left": None,
+        "second_round.scheduled": second_round is not None,
+        "second_round.hours_until": None,
+        "second_round.done": False,
         "interviewers.count": len(facts.interviewers),
         "interviewers.unthanked": sum(1 for p in facts.interviewers if p.thank_you is None),
         "interviewers.missing_contact": sum(1 for p in facts.interviewers if not p.contact_known),
@@ -207,9 +246,18 @@ def _compute_static(facts: Facts) -> _Static:
         "decision_date": expected,
         "last_follow_up": last_fu,
         "outcome": latest.at.astimezone(tz) if latest else None,
+        "second_round": second_round,
+        "answer_by": answer_by,
+    }
+    events: dict[str, tuple[datetime, ...]] = {
+        "response": tuple(r.at.astimezone(tz) for r in responses),
+        "follow_up": tuple(f.at.astimezone(tz) for f in fus),
+        "decision_date": (expected,) if expected else (),
+        "second_round": tuple(rounds),
+        "answer_by": (answer_by,) if answer_by else (),
     }
     return _Static(tz, end, iv_day, expected, last_fu, latest.at if latest else None, case, tuple(subjects),
-                   anchors, {})
+                   anchors, {}, cal, local_tz, events, second_round, answer_by)
 
 
 def all_values(derived: Derived, subject: Subject | None) -> dict[str, Any]:
@@ -217,3 +265,97 @@ def all_values(derived: Derived, subject: Subject | None) -> dict[str, Any]:
     if subject is None:
         return derived.case
     return {**derived.case, **subject.values}
+
+
+
+
+_ANCHOR_WORDS = {"interview_end": "the interview ended", "interview_day": "the interview day began",
+                 "decision_date": "the decision date", "last_follow_up": "your last follow-up",
+                 "outcome": "their latest response", "second_round": "the second round",
+                 "answer_by": "the answer-by date", "now": "now"}
+
+
+def _not_working(day: date, cal: Holidays) -> str:
+    return holiday_name(day, cal) or ("a weekend" if day.weekday() >= 5 else "a holiday")
+
+
+def due_moment(due: Any, derived: Derived, clock: time | None) -> tuple[datetime | None, str | None]:
+    """The concrete due time of a pack's `due` (company zone) and, when it was moved, why; None if its anchor is unknown.
+
+    A due time never falls on a weekend or public holiday: it moves to the
+    start of the next business day. `at_least_hours` keeps "that evening"
+    in the evening: never earlier than that long after the anchor.
+    """
+    base = derived.anchors[due.from_]
+    if base is None:
+        return None, None
+    cal = derived.holidays
+    moment = shift(base, derived.tz, hours=due.hours, days=due.days, business_days=due.business_days, clock=clock, cal=cal)
+    notes = []
+    if due.at_least_hours is not None:
+        floor = shift(base, derived.tz, hours=due.at_least_hours)
+        if floor > moment:
+            notes.append(f"due {floor:%H:%M}, not {moment:%H:%M}: at least {due.at_least_hours:g} h after "
+                         f"{_ANCHOR_WORDS[due.from_]} ({base:%a %H:%M})")
+            moment = floor
+    elif clock is not None and moment < base:  # "that evening" when the anchor is already in the evening
+        moment = base
+    rolled = next_business_start(moment, cal)
+    if rolled != moment:
+        notes.append(f"{moment:%a %d %b} is {_not_working(moment.date(), cal)}, so it is due {rolled:%a %d %b %H:%M}")
+        moment = rolled
+    return moment, "; ".join(notes) or None
+
+
+def window_moment(spec: Any, derived: Derived) -> datetime | None:
+    """An `opens` or `expires` moment (None: its anchor is unknown), moved off weekends and holidays like due times."""
+    base = derived.anchors[spec.from_]
+    if base is None:
+        return None
+    clock = time.fromisoformat(spec.time) if spec.time else None
+    moment = shift(base, derived.tz, hours=spec.hours, days=spec.days, business_days=spec.business_days, clock=clock,
+                   cal=derived.holidays)
+    return next_business_start(moment, derived.holidays)
+
+
+def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[datetime | None, str | None]:
+    """When an `expires` closes the window, and why: the earliest of its moment and its events.
+
+    Events count only after `reference` (the moment the action counts from),
+    so the follow-up that made a rule apply does not close it at once.
+    """
+    found: list[tuple[datetime, str]] = []
+    if spec.from_ is not None:
+        at = window_moment(spec, derived)
+        if at is not None:
+            found.append((at, f"its window closed {at:%a %d %b %H:%M}"))
+    for event in spec.on:
+        times = [t for t in derived.events.get(event, ()) if reference is None or t > reference]
+        if not times:
+            continue
+        at = times[0]
+        if spec.ahead is not None and event in SCHEDULED_EVENTS:
+            ahead = spec.ahead
+            at = shift(at, derived.tz, hours=-ahead.hours if ahead.hours is not None else None,
+                       days=-ahead.days if ahead.days is not None else None,
+                       business_days=-ahead.business_days if ahead.business_days is not None else None,
+                       cal=derived.holidays)
+        found.append((at, f"{EVENTS[event]} ({times[0]:%a %d %b %H:%M})"))
+    if not found:
+        return None, None
+    return min(found, key=lambda pair: pair[0])
+
+
+def holiday_note(derived: Derived, country: str | None, subdivision: str | None) -> str:
+    """What the business days of this evaluation skip, for --explain."""
+    if derived.holidays is NO_HOLIDAYS:
+        return ("no company country in the facts: business days skip weekends only, not public holidays "
+                "(add position.country, e.g. GB, to skip them)")
+    return f"business days skip weekends and the public holidays of {country}" + (f"-{subdivision}" if subdivision else "")
+
+
+def local(moment: datetime | None, derived: Derived) -> datetime | None:
+    """`moment` in the candidate's own time zone, when that differs from the company's."""
+    if moment is None or derived.local_tz is None:
+        return None
+    return moment.astimezone(derived.local_tz)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Any
 
-from .businesstime import add_business_days, next_call_slot
+from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
 from .conditions import Because
 from .conditions import explain as because_trace
-from .derive import Derived, Subject, all_values, derive
+from .derive import Derived, Subject, all_values, derive, due_moment, expiry, holiday_note, local, window_moment
 from .facts import Facts
-from .packs import Due
-from .ranking import URGENCY_POINTS, rank
+from .packs import Due, Rule
+from .ranking import ENABLES, NEEDS_ADDRESS, URGENCY_POINTS, order_by_dependency, rank
 from .results import Action, Advice, PackRef, Target
 
 __all__ = ["evaluate", "due_time", "subject_facts"]
@@ -22,23 +23,12 @@ __all__ = ["evaluate", "due_time", "subject_facts"]
 def due_time(due: Due, derived: Derived, clock: time | None = None) -> datetime | None:
     """The concrete due time of `due` (company time zone), None if its anchor is unknown.
 
-    `clock` is `due.time` already parsed (compiled rules keep it).
+    `clock` is `due.time` already parsed (compiled rules keep it). The
+    arithmetic itself lives in derive.due_moment.
     """
-    base = derived.anchors[due.from_]
-    if base is None:
-        return None
-    if due.hours is not None:
-        # elapsed hours, so a DST change in between does not shift them
-        return (base.astimezone(UTC) + timedelta(hours=due.hours)).astimezone(derived.tz)
-    if due.business_days is not None:
-        moment = add_business_days(base, due.business_days)
-    else:
-        moment = datetime.combine(base.date() + timedelta(days=due.days or 0), base.timetz())
-    if due.time is not None:
-        moment = datetime.combine(moment.date(), clock or time.fromisoformat(due.time), derived.tz)
-        if moment < base:  # "that evening" when the interview ended after the evening began
-            moment = base
-    return moment
+    if clock is None and due.time is not None:
+        clock = time.fromisoformat(due.time)
+    return due_moment(due, derived, clock)[0]
 
 
 def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | None, dict[str, Any]]]:
@@ -87,22 +77,28 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         cr = cp.by_name[name]
         rule = cr.rule
         subject = by_id[sid]
-        due, suggested = _when(cr, derived, cp)
+        when = _when(cr, derived, cp)
+        if (when.opens is not None and now < when.opens) or (when.expires is not None and now >= when.expires):
+            continue  # not yet worth doing, or no longer
+        due = when.due
         if rule.avoid or due is None:
             urg = "today"
         elif due < now:
             urg = "overdue"
+        elif due.date() == today or when.opens is not None:
+            urg = "today"  # inside an open range ("day 3 to 5"): now is a right moment
         else:
-            urg = "today" if due.date() == today else "upcoming"
+            urg = "upcoming"
         points = cr.points + URGENCY_POINTS[urg]
         who = subject.person.name if subject else rule.target
-        candidates.append(((-points, due is None, due, rule.id, who), (rule.action, who, rule.avoid),
-                           (cr, subject, due, suggested, urg, points)))
-    ranked = rank(candidates)
+        lead = (0 if subject is None or subject.hiring_manager else 1, 0 if subject is None or subject.decision_contact else 1)
+        candidates.append(((-points, due is None, due, rule.id, *lead, who), (rule.action, who, rule.avoid),
+                           (cr, subject, when, urg, points)))
+    ranked = order_by_dependency(rank(candidates), _enables)
     values: dict[int, Any] = {}
     targets: dict[tuple[int, str], Target] = {}
     actions = []
-    for i, (cr, subject, due, suggested, urg, points) in enumerate(ranked, start=1):
+    for i, (cr, subject, when, urg, points) in enumerate(ranked, start=1):
         because = None
         if explain:
             key = id(subject)
@@ -113,7 +109,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         target = targets.get(tkey)
         if target is None:
             target = targets[tkey] = _target(cr.rule.target, subject)
-        actions.append(_action(i, cr, target, due, suggested, urg, points, cp, because))
+        actions.append(_action(i, cr, target, when, urg, points, cp, because, derived))
     pack = cp.file.pack
     return Advice._trusted(
         schema_version=1,
@@ -121,38 +117,115 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         position=facts.position.title,
         company=facts.position.company,
         timezone=facts.position.timezone,
+        candidate_timezone=str(derived.local_tz) if derived.local_tz else None,
         at=now,
         at_source="given",
         notices=[],
         pack=PackRef._trusted(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
         actions=actions,
+        notes=[holiday_note(derived, facts.position.country, facts.position.subdivision)],
     )
 
 
-def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> tuple[datetime | None, datetime | None]:
-    """Due time and, for calls, when to call: both inside the pack's call windows."""
+@dataclass(frozen=True, slots=True)
+class When:
+    """An action's moments: due, when to call, its window, and why the due time was moved (if it was)."""
+
+    due: datetime | None
+    suggested: datetime | None
+    opens: datetime | None
+    expires: datetime | None
+    note: str | None
+    expired_because: str | None
+
+
+def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, datetime | None, str | None]:
+    """(opens, expires, why it expires): fixed for given facts, so memoised with them."""
+    key = ("window", cr.window_key)
+    hit = derived.memo.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    rule = cr.rule
+    opens = window_moment(rule.opens, derived) if rule.opens is not None else None
+    if cr.follows is not None:
+        # a replacement opens when the rule it replaces expires (and not before its own opening)
+        before, _ = expiry(cr.follows.expires, _reference(cr.follows, derived), derived)
+        opens = _NEVER if before is None else max(before, opens) if opens is not None else before
+    expires, why = (expiry(rule.expires, _reference(rule, derived), derived) if rule.expires is not None
+                    else (None, None))
+    derived.memo[key] = (opens, expires, why)
+    return opens, expires, why
+
+
+# A replacement whose predecessor has not expired is not open yet.
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _reference(rule: Rule, derived: Derived) -> datetime | None:
+    """What a rule's window counts events from: its due anchor, else its opening's anchor, else the interview end."""
+    if rule.due is not None and rule.due.from_ != "now":
+        return derived.anchors[rule.due.from_]
+    if rule.opens is not None:
+        return derived.anchors[rule.opens.from_]
+    return derived.anchors["interview_end"]
+
+
+def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
+    """Due time, window and, for calls, when to call: inside the pack's call windows, on business days."""
     rule = cr.rule
     phone = rule.channel == "phone" and not rule.avoid
+    cal = derived.holidays
+    opens, expires, why = _window(cr, derived)
+    note = None
     if rule.due is None:
         due = None
     elif rule.due.from_ == "now":
-        due = due_time(rule.due, derived, cr.due_clock)
+        due, note = due_moment(rule.due, derived, cr.due_clock)
         if phone and due is not None:
-            due = next_call_slot(due, cp.call_windows)
+            due = next_call_slot(due, cp.call_windows, cal)
     else:
         # A fixed anchor gives the same due time at every evaluation of these facts;
         # the key is everything else the due time depends on.
         key = (rule.due, phone, cp.call_windows)
         if key in derived.memo:
-            due = derived.memo[key]
+            due, note = derived.memo[key]
         else:
-            due = due_time(rule.due, derived, cr.due_clock)
+            due, note = due_moment(rule.due, derived, cr.due_clock)
             if phone and due is not None:
-                due = next_call_slot(due, cp.call_windows)
-            derived.memo[key] = due
-    if not phone:
-        return due, None
-    return due, next_call_slot(max(derived.at, due) if due is not None else derived.at, cp.call_windows)
+                due = next_call_slot(due, cp.call_windows, cal)
+            derived.memo[key] = (due, note)
+    suggested = None
+    if phone:
+        start = max(derived.at, due) if due is not None else derived.at
+        if opens is not None and opens is not _NEVER:
+            start = max(start, opens)
+        suggested = next_call_slot(start, cp.call_windows, cal)
+    return When(due, suggested, opens, expires, note, why)
+
+
+def _enables(e: tuple[Any, ...], a: tuple[Any, ...]) -> bool:
+    """Does ranked item `e` enable item `a` (ranking.ENABLES)?"""
+    ecr, esub, acr, asub = e[0], e[1], a[0], a[1]
+    if ecr.rule.avoid or acr.rule.avoid:
+        return False
+    kinds = ENABLES.get(ecr.rule.action)
+    if kinds is None or acr.rule.action == ecr.rule.action:
+        return False
+    if "*" in kinds:
+        return True
+    if acr.rule.action not in kinds:
+        return False
+    if ecr.rule.action != "collect_contacts":
+        return True
+    if esub is None or asub is None or esub.person is not asub.person:
+        return False
+    need = NEEDS_ADDRESS.get(acr.rule.channel)
+    person = asub.person
+    if need == "email":
+        return person.email is None
+    if need == "contact":
+        return not person.contact_known
+    return False
 
 
 _WHO = {"company": "the company", "self": "yourself"}
@@ -165,8 +238,8 @@ def _target(kind: str, subject: Subject | None) -> Target:
     return Target._trusted(kind=kind, name=p.name, title=p.title, email=p.email, role=p.role)
 
 
-def _action(rank: int, cr: CompiledRule, target: Target, due: datetime | None, suggested: datetime | None,
-            urg: str, points: int, cp: CompiledPack, because: list[Because] | None) -> Action:
+def _action(rank: int, cr: CompiledRule, target: Target, when: When, urg: str, points: int, cp: CompiledPack,
+            because: list[Because] | None, derived: Derived) -> Action:
     rule = cr.rule
     return Action._trusted(
         rank=rank,
@@ -181,8 +254,13 @@ def _action(rank: int, cr: CompiledRule, target: Target, due: datetime | None, s
         priority=rule.priority,
         score=points,
         urgency=urg,
-        due=due,
-        suggested_at=suggested,
+        due=when.due,
+        suggested_at=when.suggested,
+        opens=when.opens,
+        expires=when.expires,
+        due_note=when.note,
+        due_local=local(when.due, derived),
+        suggested_local=local(when.suggested, derived),
         rationale=cr.rationale,
         sources=list(cr.sources),
         because=because,

@@ -56,9 +56,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
 
 
+def _zone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "timezone", "unknown time zone {zone!r}: use an IANA name such as Europe/London or America/New_York",
+            {"zone": value},
+        ) from None
+    return value
+
+
 class Candidate(_Model):
     name: str = Field(min_length=1, description="Your name, as it should appear in drafts.")
     email: str | None = Field(default=None, description="Your email address.")
+    timezone: str | None = Field(default=None, description="Your own IANA time zone, when it differs from the company's: "
+                                 "due times and call slots are then shown in both (calls stay in the company's hours).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _zone(value)
 
 
 class Position(_Model):
@@ -67,18 +87,43 @@ class Position(_Model):
     industry: Industry = Field(description="Industry; `technology` selects tech-specific advice.")
     culture: Culture = Field(description="How formal the company is: `formal` or `casual`.")
     timezone: str = Field(description="The company's IANA time zone, e.g. Europe/London; due times are given in it.")
+    country: str | None = Field(default=None, description="The company's country (ISO 3166 code such as GB, US, DE): "
+                                "business days then skip its public holidays. Left out, only weekends are skipped.")
+    subdivision: str | None = Field(default=None, description="Where holidays differ inside the country: the region's "
+                                    "code, e.g. ENG or SCT for GB, NY for US.")
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError(
-                "timezone", "unknown time zone {zone!r}: use an IANA name such as Europe/London or America/New_York",
-                {"zone": value},
-            ) from None
-        return value
+        zone = _zone(value)
+        assert zone is not None
+        return zone
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from .businesstime import supported_countries
+
+        known = supported_countries()
+        if value.upper() not in known:
+            raise PydanticCustomError("country", f"unknown country {value!r}: use an ISO 3166 code such as GB, US, DE or FR")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _known_subdivision(self) -> Position:
+        if self.subdivision is None:
+            return self
+        if self.country is None:
+            raise PydanticCustomError("subdivision", "a subdivision needs `country` too (e.g. country: GB, subdivision: ENG)", {})
+        from .businesstime import supported_countries
+
+        subs = supported_countries().get(self.country, ())
+        if self.subdivision.upper() not in subs:
+            raise PydanticCustomError("subdivision", f"unknown subdivision {self.subdivision!r} of {self.country}: "
+                                      f"use one of {', '.join(subs) or '(none: leave it out)'}")
+        return self
 
 
 class Interview(_Model):
@@ -142,8 +187,11 @@ class Response(_Model):
     kind: ResponseKind = Field(description="update, offer, second_round or rejection.")
     at: AwareDatetime = Field(description="When it arrived.")
     from_: str | None = Field(default=None, alias="from", description="Who it came from (a name).")
+    channel: ContactChannel | None = Field(default=None, description="How it arrived: email, phone, letter or linkedin.")
     replied: Reply | None = Field(default=None, description="Your reply to it, if any.")
-    second_round_at: AwareDatetime | None = Field(default=None, description="For a second round: when it is.")
+    second_round_at: AwareDatetime | None = Field(default=None, description="For a second round: when it starts.")
+    panel: list[str] = Field(default_factory=list, description="For a second round: who will interview you (names).")
+    answer_by: AwareDatetime | None = Field(default=None, description="For an offer: the date by which they need your answer.")
 
 
 class OtherApplication(_Model):
@@ -239,6 +287,18 @@ def contradictions(f: Facts) -> list[tuple[tuple[str | int, ...], str, str]]:
         if r.second_round_at is not None and r.kind != "second_round":
             out.append((("responses", i, "second_round_at"), "`second_round_at` is only for a response of kind second_round",
                         "remove it or set `kind: second_round`"))
+        if r.panel and r.kind != "second_round":
+            out.append((("responses", i, "panel"), "`panel` is only for a response of kind second_round",
+                        "remove it or set `kind: second_round`"))
+        if r.second_round_at is not None and r.second_round_at < r.at:
+            out.append((("responses", i, "second_round_at"), "the second round is dated before the invitation arrived",
+                        "check the date and UTC offset"))
+        if r.answer_by is not None and r.kind != "offer":
+            out.append((("responses", i, "answer_by"), "`answer_by` is only for a response of kind offer",
+                        "remove it or set `kind: offer`"))
+        if r.answer_by is not None and r.answer_by < r.at:
+            out.append((("responses", i, "answer_by"), "the answer-by date is before the offer arrived",
+                        "check the date and UTC offset"))
     return out
 
 

@@ -1,12 +1,21 @@
-"""Ranking: a deterministic score from priority and urgency, one action per target.
+"""Ranking: a deterministic score from priority and urgency, one action per target, enablers first.
 
-- urgency: `overdue` (due before now), `today` (due on the evaluation day in
-  the company's time zone, or undated, or any "don't" advice), `upcoming`;
-- score = priority points (catalogue.PRIORITIES: critical 40, high 30,
-  normal 20, low 10) + URGENCY_POINTS;
-- order: higher score, then earlier due time (undated last), then rule id,
-  then target name;
-- one action per (action kind, target, do/avoid): the best-ranked wins.
+The rules (docs/packs.md repeats them for pack authors):
+
+1. urgency: `overdue` (due before now), `today` (due on the evaluation day
+   in the company's time zone, inside an open range, undated, or any
+   "don't" advice), `upcoming`;
+2. score = priority points (catalogue.PRIORITIES: critical 40, high 30,
+   normal 20, low 10) + URGENCY_POINTS;
+3. order: higher score, then earlier due time (undated last), then rule id,
+   then, within one rule, the hiring manager first, then the decision
+   contact, then the others by name;
+4. one action per (action kind, target, do/avoid): the best-ranked wins;
+5. dependencies: an action that enables another comes before it, however
+   the scores fall (ENABLES): an offer reply before everything; getting a
+   person's contact details before a note to them whose channel needs an
+   address you lack; writing your notes before the notes and preparation
+   they shape. "Don't" advice neither enables nor waits.
 
 The per-firing part (urgency, score, sort key) is computed inline in
 evaluation.evaluate, which runs it for every firing of every evaluation.
@@ -14,12 +23,25 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
-__all__ = ["URGENCY_POINTS", "rank"]
+__all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "rank", "order_by_dependency"]
 
 URGENCY_POINTS = {"overdue": 6, "today": 4, "upcoming": 0}
+
+# Action kinds that enable others. "*" is every other kind. collect_contacts
+# enables only actions towards the same person whose channel needs an address
+# that is not known (NEEDS_ADDRESS).
+ENABLES: dict[str, frozenset[str]] = {
+    "reply_offer": frozenset({"*"}),
+    "collect_contacts": frozenset({"thank_you", "formal_letter", "status_check", "second_follow_up",
+                                   "ask_decision_date", "thank_after_rejection", "reply_second_round"}),
+    "write_notes": frozenset({"thank_you", "formal_letter", "second_follow_up", "prepare_second_round"}),
+}
+
+# Which known detail a channel needs: email an address, paper a postal address (full contact details).
+NEEDS_ADDRESS: dict[str, str] = {"email": "email", "letter": "contact", "handwritten": "contact", "phone": "contact"}
 
 T = TypeVar("T")
 
@@ -32,3 +54,23 @@ def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
         if have is None or key < have[0]:
             best[group] = (key, item)
     return [item for _, item in sorted(best.values(), key=lambda pair: pair[0])]
+
+
+def order_by_dependency(items: list[T], enables: Callable[[T, T], bool]) -> list[T]:
+    """`items` with each enabler moved just before the first item it enables; otherwise the order is kept.
+
+    The relation is acyclic (ENABLES), so this settles; the pass limit only
+    guards against a relation that is not.
+    """
+    out = list(items)
+    for _ in range(len(out) * len(out) + 1):
+        moved = False
+        for j, e in enumerate(out):
+            k = next((i for i in range(j) if enables(e, out[i])), None)
+            if k is not None:
+                out.insert(k, out.pop(j))
+                moved = True
+                break
+        if not moved:
+            break
+    return out

@@ -47,11 +47,26 @@ def origin_text(a: Action, advice: Advice) -> str:
 
 def _when(a: Action) -> str:
     due = format_due(a.due)
+    if a.due_local is not None:  # the candidate lives in another zone: both, the company's first
+        due += f" (yours {format_due(a.due_local)})"
     if a.avoid and a.due is not None:
         return f"until {due}"
     if a.suggested_at is not None and a.suggested_at != a.due:
-        return f"{due} (call {format_due(a.suggested_at)})"
+        call = format_due(a.suggested_at)
+        if a.suggested_local is not None:
+            call += f", yours {format_due(a.suggested_local)}"
+        return f"{due} (call {call})"
     return due
+
+
+def _time_lines(a: Action) -> list[str]:
+    """Why the due time is what it is, and when the window closes (for --explain)."""
+    out = []
+    if a.due_note:
+        out.append(a.due_note)
+    if a.expires is not None:
+        out.append(f"no longer shown from {format_due(a.expires)}")
+    return out
 
 
 def _because_lines(a: Action) -> list[str]:
@@ -91,8 +106,13 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
         why.append("Sources: " + sources_text(a) + "\n" + origin_text(a, advice).capitalize(), style="dim")
         if explain:
             why.append("\nBecause:\n  " + "\n  ".join(_because_lines(a)) if a.because else "\nBecause: (no condition)", style="cyan")
+            for t in _time_lines(a):
+                why.append("\nTime: " + t, style="cyan")
         table.add_row(str(a.rank), title, a.channel, Text(_when(a) + f"\n{a.urgency}", style=style[a.urgency]), why)
     console.print(table)
+    if explain:
+        for n in advice.notes:
+            console.print("Note: " + n)
 
 
 def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> str:
@@ -115,7 +135,10 @@ def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> st
         lines += wrap("From: ", origin_text(a, advice))
         if explain:
             lines += ["    Because:"] + [f"      {b}" for b in _because_lines(a)] if a.because else ["    Because: (no condition)"]
+            lines += [f"    Time: {t}" for t in _time_lines(a)]
         lines.append("")
+    if explain:
+        lines += [f"Note: {n}" for n in advice.notes]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -138,6 +161,10 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         lines.append(f"   - From: {origin_text(a, advice)}")
         if explain and a.because:
             lines.append("   - Because: " + "; ".join(_because_lines(a)))
+        if explain and _time_lines(a):
+            lines.append("   - Time: " + "; ".join(_time_lines(a)))
+    if explain and advice.notes:
+        lines += [""] + [f"*Note: {n}*" for n in advice.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -83,6 +83,11 @@ class Action(Result):
     urgency: Urgency
     due: datetime | None = Field(description="Deadline (for avoid advice: until when), in the company's time zone.")
     suggested_at: datetime | None = Field(default=None, description="For calls: when to call, inside the allowed call windows.")
+    opens: datetime | None = Field(default=None, description="When the action became worth doing (the start of its range), if the pack says.")
+    expires: datetime | None = Field(default=None, description="When it stops making sense and disappears, if the pack says.")
+    due_note: str | None = Field(default=None, description="Why the due time is not the plain offset (an evening floor, a weekend or holiday).")
+    due_local: datetime | None = Field(default=None, description="The due time in the candidate's own time zone, when that differs.")
+    suggested_local: datetime | None = Field(default=None, description="When to call, in the candidate's own time zone, when that differs.")
     rationale: str
     sources: list[SourceRef]
     because: list[BecauseItem] | None = Field(default=None, description="The because-trace (with explain=True).")
@@ -103,6 +108,7 @@ class Advice(Result):
     position: str
     company: str
     timezone: str
+    candidate_timezone: str | None = Field(default=None, description="The candidate's own time zone, when it differs from the company's.")
     at: datetime = Field(description="Evaluation time, in the company's time zone.")
     at_source: Literal["now", "given", "file"] = Field(
         default="given", description="Where the evaluation time came from: now, the caller (--at), or the facts "
@@ -111,6 +117,7 @@ class Advice(Result):
                                                                  "days behind the clock).")
     pack: PackRef
     actions: list[Action]
+    notes: list[str] = Field(default_factory=list, description="How time was counted (holidays known or not), for --explain.")
 
     def to_json(self, **kw: Any) -> str:
         return self.model_dump_json(indent=2, **kw)

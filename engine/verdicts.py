@@ -330,10 +330,19 @@ def rule_verdicts(cp: CompiledPack, derived: Derived, advice: Advice) -> list[Ru
                 verdicts.append(TargetVerdict(target=label, status="fired", rank=action.rank))
                 continue
             if (cr.name, id(subject)) in fired:
-                due, _ = _when(cr, derived, cp)
+                when = _when(cr, derived, cp)
+                due = when.due
                 winner = kept.get((cr.rule.action, who, cr.rule.avoid))
-                why = (_why_lost(cr, _sort_key(cr, due, derived), winner) if winner is not None
-                       else "it fired, but the evaluation did not keep it")
+                if when.opens is not None and derived.at < when.opens:
+                    why = (f"it fired, but its window opens only {when.opens:%a %d %b %H:%M}"
+                           if when.opens.year < 9999 else "it fired, but it opens only when the rule it replaces expires")
+                    winner = None
+                elif when.expires is not None and derived.at >= when.expires:
+                    why = f"it fired, but its window has closed: {when.expired_because}"
+                    winner = None
+                else:
+                    why = (_why_lost(cr, _sort_key(cr, due, derived), winner) if winner is not None
+                           else "it fired, but the evaluation did not keep it")
                 verdicts.append(TargetVerdict(target=label, status="lost", won_by=winner, why_lost=why))
                 continue
             count, distance, found = misses(cr.condition, all_values(derived, subject))

@@ -157,7 +157,7 @@ def test_bad_override_values_are_located_in_the_override(tmp_path: Path) -> None
         "child.yaml:8:5: unknown channel `emial` | did you mean `email`? (one of 'email', 'phone', 'handwritten', "
         "'letter', 'linkedin' or 'none')",
         "child.yaml:9:5: unknown field `priorty` | did you mean `priority`? (allowed here: id, title, when, action, "
-        "avoid, target, channel, priority, due, rationale, sources)",
+        "avoid, target, channel, priority, opens, due, expires, rationale, sources)",
     ]
 
 

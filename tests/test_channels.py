@@ -128,7 +128,7 @@ def test_terminal_is_a_plain_list_when_piped_and_a_table_on_request(engine: Engi
     text = out.getvalue()
     assert r.status == "delivered"
     assert "\x1b[" not in text  # no colour codes in a pipe
-    assert " 1. Send a thank-you to Dana Lee by email" in text
+    assert " 2. Send a thank-you to Dana Lee by email" in text
     assert "┃" not in text
     out = io.StringIO()
     engine.deliver(advice, ["terminal,style=table,width=120"], stdout=out)
@@ -268,7 +268,7 @@ def test_terminal_ics_and_webhook_at_once_as_a_subprocess(hook: Hook, tmp_path: 
                            "--to", "terminal", "--to", f"ics:{ics}", "--to", f"webhook:http://127.0.0.1:{hook.port}/"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "1. Send a thank-you to Dana Lee by email" in proc.stdout  # piped: the plain list
+    assert "2. Send a thank-you to Dana Lee by email" in proc.stdout  # piped: the plain list
     assert len(hook.bodies) == 1
     events = _calendar(ics).walk("VEVENT")
     assert events and all(len(e.walk("VALARM")) == 1 for e in events)

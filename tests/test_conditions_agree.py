@@ -75,7 +75,7 @@ def fact_sets(n: int) -> st.SearchStrategy:
     return st.lists(st.fixed_dictionaries({s.name: value_strategy(s) for s in SPECS}), min_size=n, max_size=n)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(rules=st.lists(conditions, min_size=1, max_size=8), facts=fact_sets(24), batch=st.integers(1, 4))
 def test_durable_and_python_agree(rules: list, facts: list[dict], batch: int) -> None:
     # Facts are asserted in batches, as an evaluation asserts the case and each person at once.

@@ -71,8 +71,8 @@ def test_drafts_to_a_folder_from_the_cli(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["advise", str(JUST_AFTER), "-p", "proactive", "--at", AT, "--to", f"drafts:{out}"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["01-thank_you-dana-lee.txt", "02-thank_you-priya-natarajan.txt",
-                     "03-thank_you-tomas-o-briain.txt", "07-thank_you-alex-chen.txt"]
+    assert names == ["02-thank_you-dana-lee.txt", "03-thank_you-priya-natarajan.txt",
+                     "05-thank_you-tomas-o-briain.txt", "07-thank_you-alex-chen.txt"]
     assert (out / names[2]).read_text().startswith("To: Tomás Ó Briain\nSubject: ")
     assert "(4 drafts)" in result.stderr
 
@@ -99,7 +99,7 @@ def test_a_pack_overrides_templates_and_the_channel_option_overrides_both(engine
     (mine / "thank_you.txt.j2").write_text("Subject: Mine\n\nHello {{ first_name }}\n")
     [r] = engine.deliver(advice, [f"drafts:{tmp_path / 'out'},templates={mine}"], facts=facts)
     assert r.status == "delivered"
-    assert (tmp_path / "out" / "02-thank_you-priya-natarajan.txt").read_text().endswith("Subject: Mine\n\nHello Priya\n")
+    assert (tmp_path / "out" / "03-thank_you-priya-natarajan.txt").read_text().endswith("Subject: Mine\n\nHello Priya\n")
 
 
 def test_templates_are_sandboxed_and_mistakes_are_reported(engine: Engine, tmp_path: Path) -> None:

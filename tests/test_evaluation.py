@@ -61,7 +61,7 @@ def test_api_returns_typed_ranked_actions_that_round_trip_as_json(engine: follow
 def test_score_orders_priority_then_urgency_then_due_then_rule_id(engine: followup.Engine, tmp_path: Path) -> None:
     pack = write_pack(tmp_path, "".join([
         rule("b-low", priority="low"),
-        rule("a-normal-later", action="write_notes", extra="    due: {from: interview_end, days: 2}\n"),
+        rule("a-normal-later", action="ask_decision_date", target="company", channel="email", extra="    due: {from: interview_end, days: 2}\n"),
         rule("c-normal-overdue", action="prepare_second_round", extra="    due: {from: interview_end, hours: 1}\n"),
         rule("d-high", action="move_on", priority="high", extra="    due: {from: interview_end, days: 5}\n"),
         rule("e-normal-today", action="collect_contacts", target="company", channel="email",
@@ -188,14 +188,15 @@ def test_cli_json_output_as_a_subprocess() -> None:
                            "--at", "2026-11-17T16:00", "--format", "json"], capture_output=True, text=True, check=True)
     data = json.loads(proc.stdout)
     assert data["schema_version"] == 1 and data["pack"]["name"] == "proactive"
-    assert data["actions"][0]["kind"] == "thank_you" and data["actions"][0]["due"] == "2026-11-17T19:00:00Z"
+    assert data["actions"][0]["kind"] == "write_notes"
+    assert data["actions"][1]["kind"] == "thank_you" and data["actions"][1]["due"] == "2026-11-17T19:00:00Z"
 
 
 def test_cli_reads_facts_from_stdin() -> None:
     result = CliRunner().invoke(cli, ["advise", "-", "--pack", "proactive", "--at", "2026-11-17T16:00", "--format", "markdown"],
                                 input=JUST_AFTER.read_text())
     assert result.exit_code == 0, result.output
-    assert "1. **Send a thank-you to Dana Lee by email**" in result.output
+    assert "2. **Send a thank-you to Dana Lee by email**" in result.output
 
 
 def test_business_day_arithmetic() -> None:

@@ -23,7 +23,7 @@ cases:
       - present: {{kind: status_check, avoid: true, target: company}}
       - absent: answer-offer
       - absent: {{rule: thank-interviewers, target: Alex Chen}}
-      - first: {{rule: thank-interviewers}}
+      - first: {{rule: write-notes}}
       - before: [thank-interviewers, keep-searching]
       - due_by: {{action: {{rule: thank-interviewers, target: Dana Lee}}, time: 2026-11-17T19:00}}
       - cites: {{action: thank-interviewers, article: tiptopjob, items: [T2, T4]}}
@@ -72,11 +72,11 @@ def test_failures_are_explained(tmp_path: Path) -> None:
         "cases.yaml:7:9: expected an action matching answer-offer, but none came out",
         "cases.yaml:8:9: expected no action matching write-notes, but got:\n          + #",
         "cases.yaml:9:9: expected keep-searching to rank first (it is #",
-        "  - expected first: keep-searching\n          + got first:      #1 thank-interviewers: Send a thank-you to",
+        "  - expected first: keep-searching\n          + got first:      #1 write-notes: Write down your notes",
         "cases.yaml:10:9: expected keep-searching before thank-interviewers\n          - expected: keep-searching ranked above thank-interviewers",
         "cases.yaml:11:9: expected write-notes due by Tue 17 Nov 16:30\n          + got #",
         "cases.yaml:12:9: expected write-notes to cite anderson \n          - expected: anderson \n          + got:      proactive-follow-up D3; how-to-follow-up D3",
-        "ranking at Tue 17 Nov 2026 16:00:\n          #1 thank-interviewers:",
+        "ranking at Tue 17 Nov 2026 16:00:\n          #1 write-notes:",
     ]:
         assert text in out, text
     assert out.endswith("== 1 failed, 1 passed ==\n")

@@ -217,7 +217,7 @@ def test_json_output(tmp_path: Path) -> None:
     assert data[0]["problems"][3] == {
         "file": str(tmp_path / "shape.yaml"), "line": 9, "column": 5, "path": "rules.0.priorty",
         "message": "unknown field `priorty`", "severity": "error", "code": "extra_forbidden",
-        "hint": "did you mean `priority`? (allowed here: id, title, when, action, avoid, target, channel, priority, due, rationale, sources)",
+        "hint": "did you mean `priority`? (allowed here: id, title, when, action, avoid, target, channel, priority, opens, due, expires, rationale, sources)",
     }
 
 
