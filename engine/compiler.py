@@ -68,14 +68,29 @@ class CompiledRule:
     def points(self) -> int:
         return PRIORITIES[self.rule.priority]
 
+    @cached_property
+    def due_key(self) -> tuple[Any, ...] | None:
+        """What the due time depends on in the rule, as plain values (cheap to hash, unlike the model)."""
+        d = self.rule.due
+        return None if d is None else (d.from_, d.hours, d.days, d.business_days, d.time)
+
     def title(self, who: str) -> str:
-        """The generated one-line title for this rule's action towards `who` (memoised per person)."""
+        """The generated one-line title for this rule's action towards `who`.
+
+        Memoised for the last few people only: a long-running service sees
+        endless distinct names, and a memo per name would grow for ever.
+        """
         titles: dict[str | None, str] = self.__dict__.setdefault("_titles", {})
         text = titles.get(who)
         if text is None:
             text = self.rule.title or _title(self.spec, self.rule.avoid, self.rule.channel, who)
+            if len(titles) >= _TITLES_KEPT:
+                titles.clear()  # cheaper than an LRU, and the names of one case stay together
             titles[who] = text
         return text
+
+
+_TITLES_KEPT = 64
 
 
 _BY = {"email": "by email", "phone": "by phone", "handwritten": "as a handwritten card", "letter": "by letter",

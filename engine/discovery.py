@@ -25,7 +25,7 @@ from .errors import PackNotFound, PluginError
 from .packs import is_pack_path
 from .pluginmanager import BUILTIN_PLUGINS
 
-__all__ = ["PackLocation", "ENV_VAR", "discover", "choose", "find", "default_lookup", "pack_files_in", "env_problems",
+__all__ = ["PackLocation", "ENV_VAR", "discover", "choose", "find", "default_lookup", "pack_files_in", "env_problems", "env_entries",
            "as_rows"]
 
 ENV_VAR = "FOLLOWUP_PACKS_PATH"
@@ -55,7 +55,7 @@ def _expand(entry: str | os.PathLike[str]) -> list[Path]:
 def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[PackLocation]:
     """Every pack that can be found, best-ranked first (shadowed ones included, after their winner)."""
     out: list[PackLocation] = []
-    for entry in _env_entries(env):
+    for entry in env_entries(env):
         if Path(entry).is_dir() or Path(entry).is_file():
             for f in _expand(entry):
                 out.append(PackLocation(f.stem, f, ENV_VAR))
@@ -77,7 +77,8 @@ def discover(pm: pluggy.PluginManager | None, env: str | None = None) -> list[Pa
     return out
 
 
-def _env_entries(env: str | None = None) -> list[str]:
+def env_entries(env: str | None = None) -> list[str]:
+    """The entries of FOLLOWUP_PACKS_PATH (or of `env`), blanks left out."""
     raw = os.environ.get(ENV_VAR, "") if env is None else env
     return [p for p in raw.split(os.pathsep) if p.strip()]
 
@@ -85,7 +86,7 @@ def _env_entries(env: str | None = None) -> list[str]:
 def env_problems(env: str | None = None) -> list[str]:
     """Entries of FOLLOWUP_PACKS_PATH that are neither a folder nor a file (so add no packs)."""
     return [f"{ENV_VAR} names {entry}, which is not a folder: check the spelling, or create it"
-            for entry in _env_entries(env) if not Path(entry).exists()]
+            for entry in env_entries(env) if not Path(entry).exists()]
 
 
 def choose(locations: list[PackLocation]) -> dict[str, PackLocation]:

@@ -7,19 +7,20 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .channels import Channel, ChannelTarget, channel_registry
 from .compiler import CompiledPack, compile_pack
 from .delivery import DeliveryResult, deliver
-from .discovery import ENV_VAR, PackLocation, discover, find
+from .discovery import ENV_VAR, PackLocation, discover, env_entries, find
 from .enrich import enricher
 from .errors import FactsError, Problem
 from .evaltime import EvalTime, evaluation_time, load_with_time
 from .evaluation import evaluate
 from .facts import Facts, load_facts, parse_facts
 from .inheritance import ResolvedPack, load_resolved
+from .packs import is_pack_path
 from .pluginmanager import make_plugin_manager
 from .results import Advice
 
@@ -45,6 +46,9 @@ class Engine:
         self.pm = make_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
         # keyed by pack file and search path (which decides what `extends: NAME` means)
         self._compiled: dict[tuple[str, str], tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
+        # what a name (or path) given to advise() last selected, and the files and folders
+        # whose modification times decide whether it still does (see load_pack)
+        self._selected: dict[tuple[str, str, str], tuple[Stamps, CompiledPack]] = {}
         self._lock = threading.Lock()
         self._channels: dict[str, tuple[type[Channel], str]] | None = None
 
@@ -76,18 +80,35 @@ class Engine:
         """A compiled pack, by name or path (compiled once, recompiled when any file of its chain changes)."""
         if isinstance(pack, CompiledPack):
             return pack
-        found = self.find_pack(pack)
-        path = found.resolve()
+        # Finding a pack by name asks every plugin and lists folders: far more than an
+        # evaluation costs. The answer only changes when FOLLOWUP_PACKS_PATH changes, a
+        # file is added to or removed from one of its folders, or a file of the pack's
+        # chain is edited; those are a few stats (one for a built-in pack).
+        text = os.fspath(pack)
+        env = os.environ.get(ENV_VAR, "")
+        key = (text, env, "" if os.path.isabs(text) or not is_pack_path(text) else os.getcwd())
+        hit = self._selected.get(key)
+        if hit is not None and _fresh(hit[0]):
+            return hit[1]
+        chain, compiled = self._load_uncached(pack)
+        watched = tuple((str(p), mtime) for p, mtime in chain) + _stat_all(env_entries(env))
         with self._lock:
-            cached = self._compiled.get((str(path), os.environ.get(ENV_VAR, "")))
+            _put(self._selected, key, (watched, compiled))
+        return compiled
+
+    def _load_uncached(self, pack: str | os.PathLike[str]) -> tuple[tuple[tuple[Path, int], ...], CompiledPack]:
+        found = self.find_pack(pack)
+        key = (str(found.resolve()), os.environ.get(ENV_VAR, ""))
+        with self._lock:
+            cached = self._compiled.get(key)
         if cached is not None and _stamps(cached[0]) == cached[0]:
-            return cached[1]
+            return cached
         resolved = self.resolve_pack(found)
         stamps = tuple((p.resolve(), p.stat().st_mtime_ns) for p in resolved.paths)
         compiled = compile_pack(resolved.file, resolved.layers, resolved.packs)
         with self._lock:
-            self._compiled[(str(path), os.environ.get(ENV_VAR, ""))] = (stamps, compiled)
-        return compiled
+            _put(self._compiled, key, (stamps, compiled))
+        return stamps, compiled
 
     # --- evaluation ----------------------------------------------------------
 
@@ -154,6 +175,42 @@ class Engine:
         f = coerce_facts(facts) if facts is not None else None
         return deliver(self.channels(), advice, to, facts=f, explain=explain, resend=resend, outbox=outbox,
                        stdout=stdout, pm=self.pm)
+
+
+Stamps = tuple[tuple[str, int], ...]
+_CACHE_SIZE = 128  # packs an engine keeps compiled; a service fed endless pack files stays bounded
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _put(cache: dict[K, V], key: K, value: V) -> None:
+    """Insert, dropping the oldest entries beyond _CACHE_SIZE (caller holds the lock)."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > _CACHE_SIZE:
+        del cache[next(iter(cache))]
+
+
+def _stat_all(paths: Iterable[str]) -> Stamps:
+    out = []
+    for p in paths:
+        try:
+            out.append((p, os.stat(p).st_mtime_ns))
+        except OSError:
+            out.append((p, -1))
+    return tuple(out)
+
+
+def _fresh(stamps: Stamps) -> bool:
+    for p, mtime in stamps:
+        try:
+            if os.stat(p).st_mtime_ns != mtime:
+                return False
+        except OSError:
+            if mtime != -1:
+                return False
+    return True
 
 
 def _stamps(stamps: tuple[tuple[Path, int], ...]) -> tuple[tuple[Path, int], ...]:

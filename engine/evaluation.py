@@ -186,7 +186,7 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     else:
         # A fixed anchor gives the same due time at every evaluation of these facts;
         # the key is everything else the due time depends on.
-        key = (rule.due, phone, cp.call_windows)
+        key = (cr.due_key, phone, cp.call_windows)
         if key in derived.memo:
             due, note = derived.memo[key]
         else:

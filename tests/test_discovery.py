@@ -135,3 +135,34 @@ def test_single_pack_file_in_the_search_path(tmp_path: Path, monkeypatch: pytest
     f = write(tmp_path, "solo.yaml", pack("solo", rule("s")))
     monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(f))
     assert Engine(load_entrypoints=False).find_pack("solo") == f
+
+
+def test_name_lookup_is_cached_until_the_search_path_or_a_file_changes(places: SimpleNamespace,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import followup.engine as engine_module
+
+    engine = places.engine
+    lookups = []
+    real = engine_module.discover
+    monkeypatch.setattr(engine_module, "discover", lambda *a, **k: lookups.append(1) or real(*a, **k))
+    first = engine.load_pack("alpha")
+    asked = len(lookups)
+    assert asked and all(engine.load_pack("alpha") is first for _ in range(50))
+    assert len(lookups) == asked  # found once, then only stat'd
+
+    # a pack added to an earlier folder of the search path now shadows the found one
+    added = write(places.env1, "beta.yaml", pack("beta", rule("b-env")))
+    assert [cr.rule.id for cr in engine.load_pack("beta").rules] == ["b-env"]
+    added.unlink()
+    os.utime(places.env1, ns=(0, os.stat(places.env1).st_mtime_ns + 5_000_000_000))  # same-tick deletes show too
+    assert [cr.rule.id for cr in engine.load_pack("beta").rules] == ["b"]
+
+    # an edited pack file is recompiled
+    path = places.env1 / "alpha.yaml"
+    path.write_text(pack("alpha", rule("a-edited")))
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 5_000_000_000))
+    assert [cr.rule.id for cr in engine.load_pack("alpha").rules] == ["a-edited"]
+
+    # a different search path selects again
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(places.env2))
+    assert [cr.rule.id for cr in engine.load_pack("alpha").rules] == ["a2"]
