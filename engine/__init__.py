@@ -32,6 +32,7 @@ from .outbox import Outbox
 from .planning import Plan, SimulatedReply, plan
 from .results import Action, Advice, BecauseItem, SourceRef, Target
 from .verdicts import Miss, RuleVerdict, TargetVerdict
+from .whatif import ActionChange, FactDelta, FactEdit, WhatIf
 from .whynot import Explanation, QuestionError, WhyNot
 
 __all__ = [
@@ -76,6 +77,10 @@ __all__ = [
     "TargetVerdict",
     "Miss",
     "QuestionError",
+    "WhatIf",
+    "ActionChange",
+    "FactDelta",
+    "FactEdit",
 ]
 
 __version__ = "0.1.0"

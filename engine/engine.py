@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -25,6 +25,7 @@ from .pluginmanager import make_plugin_manager
 from .results import Advice
 
 if TYPE_CHECKING:
+    from .whatif import WhatIf
     from .whynot import Explanation, WhyNot
 
 __all__ = ["Engine", "FactsInput", "PackInput", "resolve_at"]
@@ -154,6 +155,13 @@ class Engine:
         from .whynot import explain_rules
 
         return explain_rules(self, facts, pack, at)
+
+    def what_if(self, facts: FactsInput, changes: Sequence[str], pack: PackInput = DEFAULT_PACK,
+                at: datetime | str | None = None) -> WhatIf:
+        """The advice before and after `changes` (``["interviewers[0].thank_you.at=now", ...]``) and the difference."""
+        from .whatif import what_if
+
+        return what_if(self, facts, changes, pack, at)
 
     # --- delivery (see delivery.py) --------------------------------------------
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 
 from .verdicts import Miss, RuleVerdict, TargetVerdict
+from .whatif import ActionChange, FactDelta, WhatIf
 from .whynot import Explanation, WhyNot
 
-__all__ = ["why_not_text", "explanation_text", "WIDTH"]
+__all__ = ["why_not_text", "explanation_text", "what_if_text", "delta_text", "rule_lines", "WIDTH"]
 
 WIDTH = 80
 
@@ -89,4 +91,85 @@ def explanation_text(x: Explanation) -> str:
             lines += _wrap(f"{near.why_lost}", "    ")
     lines.append("")
     lines.append("✓ fired  ↓ lost in ranking  … not yet (time alone)  ✗ not fired  ⌛ too late  ∅ never")
+    return "\n".join(lines) + "\n"
+
+
+# --- what if ---------------------------------------------------------------------------
+
+_SIGN = {"added": "+", "removed": "−", "moved_up": "↑", "moved_down": "↓", "due_changed": "⏱", "unchanged": " "}
+_WORD = {"added": "added", "removed": "removed", "moved_up": "moved up", "moved_down": "moved down",
+         "due_changed": "due time changed", "unchanged": "unchanged"}
+
+
+def _value(v: object) -> str:
+    if v is None:
+        return "absent"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_VERB = {"phone": "phone", "email": "email", "letter": "write", "handwritten": "write", "linkedin": "connect"}
+
+
+def _cell(rank: int | None, a: ActionChange, due: datetime | None, width: int) -> str:
+    from .comparison import SHORT
+
+    what = SHORT.get(a.kind, a.kind)
+    if a.avoid:
+        what = f"don't {_VERB.get(a.channel, a.channel)} ({what})"
+    if a.target != "yourself" and not (a.avoid and a.target == "the company"):
+        what += f": {a.target}"
+    when = f" {'until ' if a.avoid else ''}{due:%d %H:%M}" if due is not None else ""
+    return _fit(f"{rank:>2} {what}{when}", width)
+
+
+def delta_text(d: FactDelta) -> str:
+    who = f" ({d.target})" if d.target else ""
+    return f"{d.fact}{who}: {_value(d.before)} → {_value(d.after)}"
+
+
+def what_if_text(w: WhatIf, *, width: int = WIDTH) -> str:
+    edits = ", ".join(e.text for e in w.edits)
+    lines = _wrap(f"What if {edits}? Pack {w.pack.title} ({w.pack.name} v{w.pack.version}), as of "
+                  f"{w.at:%a %d %b %Y %H:%M} {w.at.tzinfo}", "", width)
+    for n in w.notes:
+        lines += _wrap(f"Note: {n}", "", width)
+    if w.facts_changed:
+        lines += _wrap("Facts rules read that changed: " + "; ".join(delta_text(d) for d in w.facts_changed), "", width)
+    else:
+        lines += _wrap("No fact a rule can test changed.", "", width)
+    col = (width - 5) // 2
+    lines += ["", f"  {'Before':<{col}} │ After", f"  {'─' * col}─┼─{'─' * col}"]
+    for a in w.actions:
+        left = _cell(a.before_rank, a, a.before_due, col) if a.before_rank else ""
+        right = _cell(a.after_rank, a, a.after_due, col) if a.after_rank else "   (removed)"
+        sign = "⏱" if a.change == "unchanged" and a.due_changed else _SIGN[a.change]
+        lines.append(f"{sign} {left:<{col}} │ {right}")
+    lines.append("")
+    changed = w.changed
+    if not changed:
+        lines.append("The advice is the same.")
+    else:
+        lines.append("Changes:")
+        for a in changed:
+            rank = f"#{a.after_rank}" if a.after_rank else f"was #{a.before_rank}"
+            head = f"{_SIGN[a.change]} {_WORD[a.change]}: {a.title} ({rank}, rule {a.rule})"
+            if a.change in ("moved_up", "moved_down"):
+                head = f"{_SIGN[a.change]} {_WORD[a.change]} from #{a.before_rank} to #{a.after_rank}: {a.title} (rule {a.rule})"
+            lines += _wrap(head, "  ", width, first="  ")
+            if a.due_changed:
+                before = f"{a.before_due:%a %d %b %H:%M}" if a.before_due else "none"
+                after = f"{a.after_due:%a %d %b %H:%M}" if a.after_due else "none"
+                lines += _wrap(f"due {before} → {after}", "      ", width)
+            if a.because:
+                lines += _wrap("because " + "; ".join(delta_text(d) for d in a.because), "      ", width)
+    counts = {k: len(w.of(k)) for k in ("added", "removed", "moved_up", "moved_down", "due_changed")}
+    same = sum(1 for a in w.actions if a.change == "unchanged" and not a.due_changed)
+    lines.append("")
+    lines.append(", ".join(f"{n} {_WORD[k]}" for k, n in counts.items()) + f"; {same} unchanged")
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError, PackNotFound
 from .base import cli, engine_from, failing_input
-from .explaining import AdviseCommand, explain_options_given, print_explanations
+from .explaining import WHAT_IF_HELP, AdviseCommand, explain_options_given, print_explanations
 
 
 @cli.command(cls=AdviseCommand)
@@ -30,10 +30,12 @@ from .explaining import AdviseCommand, explain_options_given, print_explanations
 @click.option("--why-not", "why_not", multiple=True, metavar="RULE|ACTION",
               help="Why the pack does not propose this (a rule id, an action kind, or a channel such as call): "
                    "the failing conditions with their values, nearest miss first. Repeatable.")
+@click.option("--what-if", "what_if", multiple=True, metavar="PATH=VALUE", help=WHAT_IF_HELP)
 @click.pass_context
 @failing_input
 def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
-           resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...]) -> None:
+           resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...],
+           what_if: tuple[str, ...]) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
     from ..evaltime import evaluation_time, load_with_time
     from .delivery import deliver_advice
@@ -43,10 +45,10 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
     facts_obj = loaded.facts
     when = evaluation_time(at, facts_obj, loaded.file_time)
     advice = engine.advise(facts_obj, pack, when, explain=explain)
-    if explain_options_given(why_not, explain_all):
+    if explain_options_given(why_not, explain_all, what_if):
         if to:
-            raise click.UsageError("--why-not and --explain=all print their answer: leave out --to")
-        print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all)
+            raise click.UsageError("--why-not, --what-if and --explain=all print their answer: leave out --to")
+        print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all, what_if)
         return
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,

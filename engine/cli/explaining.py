@@ -12,7 +12,7 @@ from ..engine import Engine
 from ..facts import Facts
 from ..results import Advice
 
-__all__ = ["AdviseCommand", "explain_options_given", "print_explanations"]
+__all__ = ["AdviseCommand", "explain_options_given", "print_explanations", "WHAT_IF_HELP"]
 
 
 class AdviseCommand(click.Command):
@@ -37,17 +37,23 @@ class AdviseCommand(click.Command):
         return super().parse_args(ctx, rewritten)
 
 
-def explain_options_given(why_not: Sequence[str], explain_all: bool) -> bool:
-    return bool(why_not) or explain_all
+WHAT_IF_HELP = ("Evaluate again with this fact changed and show the difference: PATH=VALUE such as "
+                "interviewers[0].thank_you.at=now or decision.expected_by=2026-12-04. Repeatable.")
+
+
+def explain_options_given(why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = ()) -> bool:
+    return bool(why_not) or explain_all or bool(what_if)
 
 
 def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
-                       fmt: str | None, why_not: Sequence[str], explain_all: bool) -> None:
+                       fmt: str | None, why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = ()) -> None:
     """Print the answers asked for: text for people, or one JSON object holding the advice and each answer."""
-    from ..explain_render import explanation_text, why_not_text
+    from ..explain_render import explanation_text, what_if_text, why_not_text
+    from ..whatif import what_if as ask_what_if
     from ..whynot import explain_rules
     from ..whynot import why_not as ask_why_not
 
+    changed = ask_what_if(engine, facts, what_if, pack, advice.at) if what_if else None
     answers = [ask_why_not(engine, facts, q, pack, advice.at) for q in why_not]
     rules = explain_rules(engine, facts, pack, advice.at) if explain_all else None
     if fmt == "json":
@@ -56,9 +62,12 @@ def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
             out["why_not"] = [w.model_dump(mode="json") for w in answers]
         if rules is not None:
             out["rules"] = rules.model_dump(mode="json")["rules"]
+        if changed is not None:
+            out["what_if"] = changed.model_dump(mode="json")
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    parts = [why_not_text(w) for w in answers]
+    parts = [what_if_text(changed)] if changed is not None else []
+    parts += [why_not_text(w) for w in answers]
     if rules is not None:
         parts.append(explanation_text(rules))
     click.echo("\n".join(parts), nl=False)
