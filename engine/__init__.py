@@ -28,6 +28,7 @@ from .errors import (
 )
 from .facts import Facts, load_facts, parse_facts
 from .hookspecs import hookimpl
+from .needsinfo import Answer, NeedsInfo, Question
 from .outbox import Outbox
 from .planning import Plan, SimulatedReply, plan
 from .results import Action, Advice, BecauseItem, SourceRef, Target
@@ -81,6 +82,9 @@ __all__ = [
     "ActionChange",
     "FactDelta",
     "FactEdit",
+    "NeedsInfo",
+    "Question",
+    "Answer",
 ]
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ from .pluginmanager import make_plugin_manager
 from .results import Advice
 
 if TYPE_CHECKING:
+    from .needsinfo import NeedsInfo
     from .whatif import WhatIf
     from .whynot import Explanation, WhyNot
 
@@ -162,6 +163,13 @@ class Engine:
         from .whatif import what_if
 
         return what_if(self, facts, changes, pack, at)
+
+    def needs_info(self, facts: FactsInput, pack: PackInput = DEFAULT_PACK, at: datetime | str | None = None, *,
+                   limit: int = 30) -> NeedsInfo:
+        """The unknown facts whose answers would most change the advice, each with its question (at most `limit` evaluations)."""
+        from .needsinfo import needs_info
+
+        return needs_info(self, facts, pack, at, limit=limit)
 
     # --- delivery (see delivery.py) --------------------------------------------
 

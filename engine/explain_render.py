@@ -5,11 +5,12 @@ from __future__ import annotations
 import textwrap
 from datetime import datetime
 
+from .needsinfo import NeedsInfo
 from .verdicts import Miss, RuleVerdict, TargetVerdict
 from .whatif import ActionChange, FactDelta, WhatIf
 from .whynot import Explanation, WhyNot
 
-__all__ = ["why_not_text", "explanation_text", "what_if_text", "delta_text", "rule_lines", "WIDTH"]
+__all__ = ["why_not_text", "explanation_text", "what_if_text", "needs_info_text", "delta_text", "rule_lines", "WIDTH"]
 
 WIDTH = 80
 
@@ -172,4 +173,31 @@ def what_if_text(w: WhatIf, *, width: int = WIDTH) -> str:
     same = sum(1 for a in w.actions if a.change == "unchanged" and not a.due_changed)
     lines.append("")
     lines.append(", ".join(f"{n} {_WORD[k]}" for k, n in counts.items()) + f"; {same} unchanged")
+    return "\n".join(lines) + "\n"
+
+
+# --- needs info -------------------------------------------------------------------------
+
+
+def needs_info_text(n: NeedsInfo, *, width: int = WIDTH) -> str:
+    lines = _wrap(f"What is missing? Pack {n.pack.title} ({n.pack.name} v{n.pack.version}), as of "
+                  f"{n.at:%a %d %b %Y %H:%M} {n.at.tzinfo}", "", width)
+    k = len(n.questions)
+    if k:
+        lines += _wrap(f"{k} unknown fact{'s' * (k != 1)} would change the advice; the one changing its top most "
+                       f"first:", "", width)
+    else:
+        lines += _wrap("No unknown fact would change this advice now.", "", width)
+    for i, q in enumerate(n.questions, start=1):
+        lines.append("")
+        lines += _wrap(f"{i}. {q.todo}: “{q.ask}” ({q.fact}; impact {q.impact:g})", "   ", width, first="")
+        for a in q.answers:
+            lines += _wrap(f"If {a.answer}: {a.summary}", "     ", width, first="   - ")
+    if n.no_difference:
+        lines.append("")
+        lines += _wrap("Also unknown, but no answer changes the advice now: " + "; ".join(n.no_difference) + ".", "", width)
+    if n.not_checked:
+        lines += _wrap("Not checked (evaluation budget spent): " + "; ".join(n.not_checked) + ".", "", width)
+    lines.append("")
+    lines.append(f"{n.evaluations} evaluation{'s' * (n.evaluations != 1)} run (at most {n.limit}).")
     return "\n".join(lines) + "\n"

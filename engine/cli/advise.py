@@ -8,7 +8,13 @@ import click
 
 from ..errors import InputError, PackNotFound
 from .base import cli, engine_from, failing_input
-from .explaining import WHAT_IF_HELP, AdviseCommand, explain_options_given, print_explanations
+from .explaining import (
+    WHAT_IF_HELP,
+    AdviseCommand,
+    explain_options_given,
+    print_explanations,
+    print_needs_info_hint,
+)
 
 
 @cli.command(cls=AdviseCommand)
@@ -31,11 +37,13 @@ from .explaining import WHAT_IF_HELP, AdviseCommand, explain_options_given, prin
               help="Why the pack does not propose this (a rule id, an action kind, or a channel such as call): "
                    "the failing conditions with their values, nearest miss first. Repeatable.")
 @click.option("--what-if", "what_if", multiple=True, metavar="PATH=VALUE", help=WHAT_IF_HELP)
+@click.option("--needs-info", "needs_info", is_flag=True,
+              help="List the unknown facts whose answer would most change the advice, each with the question to ask.")
 @click.pass_context
 @failing_input
 def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
            resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...],
-           what_if: tuple[str, ...]) -> None:
+           what_if: tuple[str, ...], needs_info: bool) -> None:
     """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
     from ..evaltime import evaluation_time, load_with_time
     from .delivery import deliver_advice
@@ -45,14 +53,16 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
     facts_obj = loaded.facts
     when = evaluation_time(at, facts_obj, loaded.file_time)
     advice = engine.advise(facts_obj, pack, when, explain=explain)
-    if explain_options_given(why_not, explain_all, what_if):
+    if explain_options_given(why_not, explain_all, what_if, needs_info):
         if to:
-            raise click.UsageError("--why-not, --what-if and --explain=all print their answer: leave out --to")
-        print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all, what_if)
+            raise click.UsageError("--why-not, --what-if, --needs-info and --explain=all print their answer: leave out --to")
+        print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all, what_if, needs_info)
         return
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)
+    if not to and fmt in (None, "text"):
+        print_needs_info_hint(engine, facts_obj, pack, advice)
 
 
 @cli.command()

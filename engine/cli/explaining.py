@@ -12,7 +12,7 @@ from ..engine import Engine
 from ..facts import Facts
 from ..results import Advice
 
-__all__ = ["AdviseCommand", "explain_options_given", "print_explanations", "WHAT_IF_HELP"]
+__all__ = ["AdviseCommand", "explain_options_given", "print_explanations", "print_needs_info_hint", "WHAT_IF_HELP"]
 
 
 class AdviseCommand(click.Command):
@@ -41,14 +41,31 @@ WHAT_IF_HELP = ("Evaluate again with this fact changed and show the difference: 
                 "interviewers[0].thank_you.at=now or decision.expected_by=2026-12-04. Repeatable.")
 
 
-def explain_options_given(why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = ()) -> bool:
-    return bool(why_not) or explain_all or bool(what_if)
+HINT_LIMIT = 12  # evaluations spent on the hint under plain advice
 
 
-def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
-                       fmt: str | None, why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = ()) -> None:
+def explain_options_given(why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = (),
+                          needs_info: bool = False) -> bool:
+    return bool(why_not) or explain_all or bool(what_if) or needs_info
+
+
+def print_needs_info_hint(engine: Engine, facts: Facts, pack: str, advice: Advice) -> None:
+    """The one line under plain advice naming unknowns that would change its top (nothing when none would)."""
+    from ..needsinfo import needs_info, short_line
+
+    line = short_line(needs_info(engine, facts, pack, advice.at, limit=HINT_LIMIT))
+    if line:
+        import textwrap
+
+        click.echo("\n" + textwrap.fill(line, width=80, break_on_hyphens=False))
+
+
+def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice, fmt: str | None,
+                       why_not: Sequence[str], explain_all: bool, what_if: Sequence[str] = (),
+                       needs_info: bool = False) -> None:
     """Print the answers asked for: text for people, or one JSON object holding the advice and each answer."""
-    from ..explain_render import explanation_text, what_if_text, why_not_text
+    from ..explain_render import explanation_text, needs_info_text, what_if_text, why_not_text
+    from ..needsinfo import needs_info as ask_needs_info
     from ..whatif import what_if as ask_what_if
     from ..whynot import explain_rules
     from ..whynot import why_not as ask_why_not
@@ -56,6 +73,7 @@ def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
     changed = ask_what_if(engine, facts, what_if, pack, advice.at) if what_if else None
     answers = [ask_why_not(engine, facts, q, pack, advice.at) for q in why_not]
     rules = explain_rules(engine, facts, pack, advice.at) if explain_all else None
+    missing = ask_needs_info(engine, facts, pack, advice.at) if needs_info else None
     if fmt == "json":
         out: dict[str, Any] = {"schema_version": 1, "advice": advice.model_dump(mode="json")}
         if answers:
@@ -64,10 +82,14 @@ def print_explanations(engine: Engine, facts: Facts, pack: str, advice: Advice,
             out["rules"] = rules.model_dump(mode="json")["rules"]
         if changed is not None:
             out["what_if"] = changed.model_dump(mode="json")
+        if missing is not None:
+            out["needs_info"] = missing.model_dump(mode="json")
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     parts = [what_if_text(changed)] if changed is not None else []
     parts += [why_not_text(w) for w in answers]
     if rules is not None:
         parts.append(explanation_text(rules))
+    if missing is not None:
+        parts.append(needs_info_text(missing))
     click.echo("\n".join(parts), nl=False)
