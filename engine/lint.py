@@ -328,4 +328,8 @@ def validate_pack(path: str | os.PathLike[str], lookup: Lookup | None = None) ->
         return result
     result.resolved = resolved
     result.problems = lint(resolved)
+    if pf.path is not None:  # a pack's own draft templates are part of it (drafts channel)
+        from .draftcheck import template_problems
+
+        result.problems += template_problems(pf.path, pf.pack.name)
     return result

@@ -108,7 +108,7 @@ def test_templates_are_sandboxed_and_mistakes_are_reported(engine: Engine, tmp_p
     evil = tmp_path / "evil"
     evil.mkdir()
     (evil / "thank_you.txt.j2").write_text("Subject: x\n\n{{ ().__class__.__base__.__subclasses__() }}\n")
-    with pytest.raises(ChannelError, match=r"thank_you.txt.j2: cannot render"):
+    with pytest.raises(ChannelError, match=r"thank_you.txt.j2:3:1: the template reaches for something it may not"):
         render_drafts(advice, facts, templates=evil)
     (evil / "thank_you.txt.j2").write_text("Subject: x\n\n{{ persn.name }}\n")
     with pytest.raises(ChannelError, match="'persn' is undefined"):
