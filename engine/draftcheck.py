@@ -22,7 +22,7 @@ from .catalogue import ACTIONS
 from .drafts import BUILTIN_TEMPLATES, DRAFT_KINDS, environment, pack_template_dirs, render_draft
 from .errors import Problem
 from .facts import Facts, parse_facts
-from .results import Action, Target
+from .results import Action
 from .sandbox import TemplateError
 
 __all__ = ["template_problems", "sample_facts"]
@@ -56,10 +56,12 @@ def sample_facts(*, formal: bool = False, interested: bool = True) -> Facts:
 
 
 def _action(kind: str, medium: str, person: Any, at: datetime) -> Action:
-    target = Target(kind="each_interviewer", name=person.name, title=person.title, email=person.email, role=person.role)
-    return Action(rank=1, rule=f"sample-{kind}", pack="sample", kind=kind, avoid=False, title=kind.replace("_", " "),
-                  target=target, channel=medium, priority="normal", score=0, urgency="today", due=at,
-                  rationale="sample", sources=[])
+    return Action.model_validate({
+        "rank": 1, "rule": f"sample-{kind}", "pack": "sample", "kind": kind, "avoid": False,
+        "title": kind.replace("_", " "), "channel": medium, "priority": "normal", "score": 0, "urgency": "today",
+        "due": at, "rationale": "sample", "sources": [],
+        "target": {"kind": "each_interviewer", "name": person.name, "title": person.title, "email": person.email,
+                   "role": person.role}})
 
 
 def template_problems(origin: str | Path, name: str) -> list[Problem]:
