@@ -18,6 +18,7 @@ from .delivery import DeliveryResult
 from .engine import Engine, FactsInput, PackInput
 from .errors import (
     ChannelError,
+    EngineUnavailable,
     FactsError,
     FollowupError,
     InputError,
@@ -58,6 +59,7 @@ __all__ = [
     "PackNotFound",
     "PluginError",
     "ChannelError",
+    "EngineUnavailable",
     "Problem",
     "Channel",
     "ChannelTarget",

@@ -12,13 +12,58 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import sys
 import threading
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
-import durable_rules_engine as _dre
+from .errors import EngineUnavailable
 
-__all__ = ["Ruleset", "RulesetError", "HostRuleset"]
+__all__ = ["Ruleset", "RulesetError", "HostRuleset", "load_engine", "REINSTALL"]
+
+# durable-rules 2.0.28 calls PyEval_CallObject, removed in Python 3.13. Built
+# with this define it works on 3.11-3.14 (its setup.py overwrites CFLAGS, so
+# the define goes in CPPFLAGS, with -O2 because the same setup.py drops
+# Python's optimisation flags).
+REINSTALL = ('pip cache remove durable_rules; '
+             'CPPFLAGS="-O2 -DPyEval_CallObject=PyObject_CallObject" '
+             'pip install --force-reinstall --no-deps durable-rules==2.0.28')
+
+
+def load_engine() -> ModuleType:
+    """Import durable-rules' C module, tolerating a build without the 3.13 define.
+
+    The missing symbol is only used by durable's persistence callbacks, which
+    followup never sets, so binding symbols lazily lets such a build work.
+    """
+    try:
+        import durable_rules_engine
+    except ImportError as exc:
+        if "undefined symbol" not in str(exc):
+            raise EngineUnavailable(f"durable-rules is not installed ({exc}); install it with:\n  {REINSTALL}") from None
+        flags = sys.getdlopenflags()
+        sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
+        try:
+            import durable_rules_engine
+        except ImportError as again:  # e.g. LD_BIND_NOW=1 forces eager binding
+            raise EngineUnavailable(
+                f"durable-rules was built for an older Python ({again}); rebuild it with:\n  {REINSTALL}") from None
+        finally:
+            sys.setdlopenflags(flags)
+    module: ModuleType = durable_rules_engine
+    return module
+
+
+_dre: Any
+_UNAVAILABLE: EngineUnavailable | None = None
+try:
+    _dre = load_engine()
+except EngineUnavailable as _exc:
+    # Raised when a ruleset is first built, so that `followup --help`, validate
+    # and the schemas still work and the message reaches the user as an error.
+    _dre, _UNAVAILABLE = None, _exc
 
 _names = itertools.count()
 
@@ -43,6 +88,8 @@ class Ruleset:
         definition = {name: {"all": [{"m": expr}]} for name, expr in rules.items()}
         self.name = f"followup{next(_names)}"
         self.definition = definition
+        if _UNAVAILABLE is not None:
+            raise _UNAVAILABLE
         try:
             self._handle = _dre.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
         except Exception as exc:  # the C module raises bare Exceptions with an error code

@@ -103,5 +103,9 @@ class PluginError(FollowupError):
     """A plugin failed to load or implements a hook that does not exist."""
 
 
+class EngineUnavailable(FollowupError):
+    """durable-rules' C module is missing or was built for another Python; the message says how to reinstall it."""
+
+
 class ChannelError(FollowupError):
     """A channel could not deliver; the reason says why."""

@@ -11,7 +11,7 @@ import click
 
 from .. import __version__
 from ..engine import Engine
-from ..errors import FollowupError, InputError, PackNotFound, PluginError
+from ..errors import EngineUnavailable, FollowupError, InputError, PackNotFound, PluginError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +49,8 @@ def failing_input(fn: F) -> F:
             return fn(*args, **kwargs)
         except (InputError, PackNotFound, PluginError) as exc:
             raise InputFailure(exc) from None
+        except EngineUnavailable as exc:  # an installation problem, not the input's: exit 1
+            raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
