@@ -13,7 +13,7 @@ from .conditions import Condition, Test, facts_used, flatten, to_durable
 from .durable import Ruleset, RulesetError
 from .errors import PackError, Problem
 from .packs import PackFile, Rule, check_windows
-from .results import SourceRef
+from .results import PackRef, SourceRef, public_origin
 from .sources import library
 
 __all__ = ["CompiledRule", "CompiledPack", "compile_pack", "SUBJECT_GUARDS"]
@@ -120,6 +120,17 @@ class CompiledPack:
     def name(self) -> str:
         return self.file.pack.name
 
+    @cached_property
+    def ref(self) -> PackRef:
+        """What advice says about this pack (one frozen object shared by every evaluation)."""
+        p = self.file.pack
+        return PackRef.of_file(p.name, p.title, p.version, self.file.origin)
+
+
+def _layer(layers: dict[str, str] | None, rule_id: str) -> str | None:
+    origin = (layers or {}).get(rule_id)
+    return public_origin(origin) if origin is not None else None
+
 
 def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict[str, str] | None = None) -> CompiledPack:
     """Compile `pf` to durable-rules; `layers` maps rule id to the file it came from, `packs` to the pack that defined it."""
@@ -156,7 +167,7 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict
             SourceRef(article=c.article, title=lib.articles[c.article].title, items=list(c.items)) for c in rule.sources
         )
         compiled.append(CompiledRule(rule, name, cond, person, ACTIONS[rule.action], refs,
-                                     (layers or {}).get(rule.id), (packs or {}).get(rule.id), follows.get(rule.id)))
+                                     _layer(layers, rule.id), (packs or {}).get(rule.id), follows.get(rule.id)))
     try:
         ruleset = Ruleset(definition)
     except RulesetError as exc:

@@ -196,8 +196,8 @@ def compare_corpus(
 
 
 def cp_ref(cp: Any) -> PackRef:
-    p = cp.file.pack
-    return PackRef(name=p.name, title=p.title, version=p.version, origin=cp.file.origin)
+    ref: PackRef = cp.ref
+    return ref
 
 
 def _default_engine() -> Engine:

@@ -74,7 +74,8 @@ def template_dirs(advice: Advice, pm: pluggy.PluginManager | None = None, overri
     dirs: list[Path] = []
     if override is not None:
         dirs.append(Path(override).expanduser())
-    dirs += pack_template_dirs(advice.pack.origin, advice.pack.name)
+    if advice.pack.path is not None:
+        dirs += pack_template_dirs(advice.pack.path, advice.pack.name)
     if pm is not None:
         for contributed in reversed(pm.hook.followup_draft_templates()):
             dirs += [Path(p) for p in contributed]

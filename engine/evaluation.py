@@ -15,7 +15,7 @@ from .derive import Derived, Subject, all_values, derive, due_moment, expiry, ho
 from .facts import Facts
 from .packs import Due, Rule
 from .ranking import ENABLES, NEEDS_ADDRESS, URGENCY_POINTS, order_by_dependency, rank
-from .results import Action, Advice, PackRef, Target
+from .results import Action, Advice, Target
 
 __all__ = ["evaluate", "due_time", "subject_facts"]
 
@@ -110,7 +110,6 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         if target is None:
             target = targets[tkey] = _target(cr.rule.target, subject)
         actions.append(_action(i, cr, target, when, urg, points, cp, because, derived))
-    pack = cp.file.pack
     return Advice._trusted(
         schema_version=1,
         candidate=facts.candidate.name,
@@ -121,7 +120,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         at=now,
         at_source="given",
         notices=[],
-        pack=PackRef._trusted(name=pack.name, title=pack.title, version=pack.version, origin=cp.file.origin),
+        pack=cp.ref,
         actions=actions,
         notes=[holiday_note(derived, facts.position.country, facts.position.subdivision)],
     )

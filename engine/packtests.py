@@ -228,7 +228,7 @@ class TestRun:
         for f in self.files:
             key = f.pack.file.origin
             if key not in by_pack:
-                own = [cr.rule.id for cr in f.pack.rules if cr.layer in (None, f.pack.file.origin)]
+                own = [cr.rule.id for cr in f.pack.rules if cr.layer in (None, f.pack.ref.origin)]
                 by_pack[key] = Coverage(f.pack, own, set())
             by_pack[key].fired |= f.fired
         return list(by_pack.values())

@@ -307,8 +307,7 @@ class _Simulation:
         return Lane(pack=self.pack_ref(), events=events, end=end, final_facts=self.facts)
 
     def pack_ref(self) -> PackRef:
-        p = self.cp.file.pack
-        return PackRef(name=p.name, title=p.title, version=p.version, origin=self.cp.file.origin)
+        return self.cp.ref
 
     def act(self, t: datetime) -> tuple[PlanEnd | None, list[datetime]]:
         """Evaluate at `t` until nothing more is due; the pending due times, or the end."""

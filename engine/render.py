@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 
 from rich.console import Console
@@ -41,7 +40,7 @@ def origin_text(a: Action, advice: Advice) -> str:
     if not own:
         text += f" from pack {a.pack}"
         if a.layer:
-            text += f" (last set in {Path(a.layer).name})"
+            text += f" (last set in {a.layer.removeprefix('built-in:')})"
     return text
 
 

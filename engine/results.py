@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .catalogue import ActionKind, ChannelName, PriorityName, TargetKind
 from .conditions import Because
 
-__all__ = ["Result", "Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency"]
+__all__ = ["Result", "Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency", "public_origin"]
 
 Urgency = Literal["overdue", "today", "upcoming"]
 
@@ -97,7 +99,45 @@ class PackRef(Result):
     name: str
     title: str
     version: str
-    origin: str
+    origin: str = Field(description="Where the pack comes from: `built-in:FILE` or the pack file's own name; "
+                                    "never a path of the machine that evaluated it.")
+    # The pack file on this machine, for in-process use (the drafts channel reads a
+    # pack's templates beside it); private, so it never reaches JSON, a webhook or a service response.
+    _path: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of_file(cls, name: str, title: str, version: str, origin: str) -> PackRef:
+        """The reference to a pack loaded from `origin` (a file path, or a label such as `<memory>`)."""
+        ref = cls(name=name, title=title, version=version, origin=public_origin(origin))
+        ref._path = origin if origin.endswith((".yaml", ".yml")) else None
+        return ref
+
+    @property
+    def path(self) -> str | None:
+        """The pack file on this machine, when it was loaded from one (not serialised)."""
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        # Equal when what is published is equal: advice read back from JSON equals the advice sent.
+        return isinstance(other, PackRef) and self.__dict__ == other.__dict__
+
+    __hash__ = Result.__hash__
+
+
+@functools.cache
+def _builtin_dir() -> str:
+    from importlib import resources
+
+    return os.path.normcase(os.path.abspath(str(resources.files("followup.policies"))))
+
+
+@functools.cache
+def public_origin(origin: str) -> str:
+    """A pack's origin fit to leave the machine: `built-in:FILE` for the bundled packs, else the file's name."""
+    if not origin.endswith((".yaml", ".yml")):
+        return origin  # "<memory>", "<stdin>" ...
+    folder, name = os.path.split(os.path.abspath(origin))
+    return f"built-in:{name}" if os.path.normcase(folder) == _builtin_dir() else name
 
 
 class Advice(Result):

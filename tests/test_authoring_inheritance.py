@@ -44,11 +44,14 @@ def test_extends_overrides_disables_and_adds(tmp_path: Path) -> None:
     thanks = [a for a in advice.actions if a.rule == "thank-interviewers"]
     assert thanks and all(a.channel == "handwritten" and a.priority == "high" for a in thanks)
     # an overridden rule stays the base pack's rule, changed in the child's file
-    assert {(a.pack, a.layer) for a in thanks} == {("proactive", str(child))}
+    assert {(a.pack, a.layer) for a in thanks} == {("proactive", "child.yaml")}
     added = [a for a in advice.actions if a.rule == "call-the-recruiter"]
-    assert added and {(a.pack, a.layer) for a in added} == {("child", str(child))}
+    assert added and {(a.pack, a.layer) for a in added} == {("child", "child.yaml")}
     untouched = next(a for a in advice.actions if a.rule == "write-notes")
-    assert untouched.pack == "proactive" and untouched.layer is not None and untouched.layer.endswith("proactive.yaml")
+    assert untouched.pack == "proactive" and untouched.layer == "built-in:proactive.yaml"
+    # where each came from, without a path of this machine (JSON reaches webhooks, emails and services)
+    assert advice.pack.origin == "child.yaml" and advice.pack.path == str(child)
+    assert str(tmp_path) not in advice.to_json() and "site-packages" not in advice.to_json()
     assert advice.pack.name == "child"
 
 
