@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery
 from .comparison import Comparison, compare
 from .corpus_compare import CorpusComparison, compare_corpus
+from .default_engine import default_engine
 from .delivery import DeliveryResult
 from .engine import Engine, FactsInput, PackInput
 from .errors import (
@@ -34,6 +34,7 @@ from .outbox import Outbox
 from .planning import Plan, SimulatedReply, plan
 from .results import Action, Advice, BecauseItem, SourceRef, Target
 from .verdicts import Miss, RuleVerdict, TargetVerdict
+from .version import __version__ as __version__
 from .whatif import ActionChange, FactDelta, FactEdit, WhatIf
 from .whynot import Explanation, QuestionError, WhyNot
 
@@ -89,19 +90,6 @@ __all__ = [
     "Answer",
 ]
 
-__version__ = "0.1.0"
-
-_default: Engine | None = None
-_default_lock = threading.Lock()
-
-
-def default_engine() -> Engine:
-    """The engine behind the module-level functions (created on first use; make your own for other plugins)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Engine()
-        return _default
 
 
 def advise(facts: FactsInput, pack: PackInput = "conservative", at: datetime | str | None = None, *, explain: bool = False) -> Advice:

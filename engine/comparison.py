@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .compiler import CompiledPack
+from .default_engine import default_engine
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import PackError, Problem
 from .results import Action, Advice, PackRef, Result, SourceRef
@@ -202,7 +203,7 @@ def compare(
     engine: Engine | None = None,
 ) -> Comparison:
     """Evaluate `facts` under each of `packs` (default: every known pack) at `at` and line them up."""
-    engine = engine or _default_engine()
+    engine = engine or default_engine()
     f = coerce_facts(facts)
     when = resolve_at(at, f)
     chosen = list(packs) if packs else list(engine.pack_paths().values())
@@ -290,9 +291,3 @@ def _phrase(e: CellEntry) -> str:
     if e.avoid:
         return title + (f" until {_short_time(moment)}" if moment else "")
     return title + (f", {_short_time(moment)}" if moment else "")
-
-
-def _default_engine() -> Engine:
-    from . import default_engine  # the package's shared engine (late import: the package imports this module)
-
-    return default_engine()

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from .casefiles import Case, load_corpus
 from .comparison import Comparison, PackSpec, compare, row_key
+from .default_engine import default_engine
 from .engine import Engine
 from .results import Advice, PackRef, Result
 
@@ -141,7 +142,7 @@ def compare_corpus(
     worst: int = 3,
 ) -> CorpusComparison:
     """Compare `packs` (default: every known pack) over every fact file in `folder`."""
-    engine = engine or _default_engine()
+    engine = engine or default_engine()
     cases: list[Case] = load_corpus(folder)
     chosen = list(packs) if packs else list(engine.pack_paths().values())
     compiled = [engine.load_pack(p) for p in chosen]
@@ -198,9 +199,3 @@ def compare_corpus(
 def cp_ref(cp: Any) -> PackRef:
     ref: PackRef = cp.ref
     return ref
-
-
-def _default_engine() -> Engine:
-    from . import default_engine  # the package's shared engine (late import: the package imports this module)
-
-    return default_engine()

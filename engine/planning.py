@@ -54,6 +54,7 @@ from pydantic import ConfigDict, Field
 
 from .comparison import SHORT, PackSpec, check_unique
 from .compiler import CompiledPack
+from .default_engine import default_engine
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
 from .errors import FactsError, Problem
 from .facts import Facts, parse_facts
@@ -224,7 +225,7 @@ def plan(
     if days < 1:
         raise FactsError(Problem(f"--days {days}: plan at least one day", path=("days",), code="days",
                                  hint="give --days 1 or more (21 covers most follow-up advice)"))
-    engine = engine or _default_engine()
+    engine = engine or default_engine()
     f = coerce_facts(facts)
     begin = resolve_at(start, f)
     sims = parse_replies(replies, f) if isinstance(replies, str) or replies is None else sorted(replies, key=lambda r: r.at)
@@ -474,9 +475,3 @@ def _label(a: Action) -> str:
     if a.kind == "status_check":
         short = "call" if a.channel == "phone" else f"status {a.channel}"
     return short if who == "yourself" else f"{short}: {who}"
-
-
-def _default_engine() -> Engine:
-    from . import default_engine  # the package's shared engine (late import: the package imports this module)
-
-    return default_engine()

@@ -107,7 +107,7 @@ def _entry_points(allowed: set[str] | None) -> list[tuple[metadata.EntryPoint, m
 
 def make_plugin_manager(*, load_entrypoints: bool = True, extra: Iterable[Any] = ()) -> FollowupPluginManager:
     """A fresh plugin manager with the built-in plugins, entry-point plugins and `extra` registered."""
-    from . import __version__
+    from .version import __version__
 
     pm = FollowupPluginManager()
     pm.add_hookspecs(hookspecs)

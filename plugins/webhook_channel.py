@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any, ClassVar
 from urllib.parse import urlsplit
 
-from followup import __version__
 from followup.channels import (
     Channel,
     ChannelOptionError,
@@ -29,6 +28,7 @@ from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
 from followup.render import format_due
 from followup.results import Advice
+from followup.version import __version__
 
 # Worth another try: the server may recover (RFC 9110 429/5xx); other 4xx mean the request itself is wrong.
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
 from ..engine import Engine
 from ..errors import EngineUnavailable, FollowupError, InputError, PackNotFound, PluginError
+from ..version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
