@@ -14,8 +14,9 @@ __all__ = ["why_not_text", "explanation_text", "what_if_text", "needs_info_text"
 
 WIDTH = 80
 
-_MARK = {"fired": "✓", "lost": "↓", "later": "…", "needs_change": "✗", "too_late": "⌛", "never": "∅", "no_target": "∅"}
-_STATUS = {"fired": "fired", "lost": "lost in ranking", "later": "not yet", "needs_change": "not fired",
+_MARK = {"fired": "✓", "lost": "↓", "not_open": "…", "expired": "⌛", "later": "…", "needs_change": "✗", "too_late": "⌛", "never": "∅", "no_target": "∅"}
+_STATUS = {"fired": "fired", "lost": "lost in ranking", "not_open": "window not open yet", "expired": "window closed",
+           "later": "not yet", "needs_change": "not fired",
            "too_late": "too late", "never": "never", "no_target": "never"}
 
 
@@ -32,6 +33,8 @@ def _miss_lines(m: Miss, indent: str) -> list[str]:
 def _target_lines(t: TargetVerdict, indent: str) -> list[str]:
     if t.status == "fired":
         return [f"{indent}{t.target}: fired, ranked #{t.rank}"]
+    if t.status in ("not_open", "expired"):
+        return _wrap(f"{t.target}: {_STATUS[t.status]}: {t.why_lost}", indent)
     if t.status == "lost":
         won = f" to #{t.won_by.rank} {t.won_by.title} (rule {t.won_by.rule})" if t.won_by else ""
         return _wrap(f"{t.target}: fired but lost in ranking{won}: {t.why_lost}", indent)
@@ -77,6 +80,7 @@ def why_not_text(w: WhyNot) -> str:
 def explanation_text(x: Explanation) -> str:
     counts = ", ".join(f"{n} {label}" for label, n in (
         ("fired", x.count("fired")), ("lost in ranking", x.count("lost")),
+        ("window not open", x.count("not_open")), ("window closed", x.count("expired")),
         ("not yet", x.count("later")), ("not fired", x.count("needs_change")),
         ("too late", x.count("too_late")), ("never", x.count("never") + x.count("no_target"))) if n)
     lines = _wrap(f"Every rule of {x.pack.title} ({x.pack.name} v{x.pack.version}), as of "
@@ -88,10 +92,10 @@ def explanation_text(x: Explanation) -> str:
         if near is not None and r.status in ("later", "needs_change", "too_late", "never"):
             for m in near.misses:
                 lines += _miss_lines(m, "    ")
-        elif near is not None and r.status == "lost":
+        elif near is not None and r.status in ("lost", "not_open", "expired"):
             lines += _wrap(f"{near.why_lost}", "    ")
     lines.append("")
-    lines.append("✓ fired  ↓ lost in ranking  … not yet (time alone)  ✗ not fired  ⌛ too late  ∅ never")
+    lines.append("✓ fired  ↓ lost in ranking  … not yet  ✗ not fired  ⌛ too late / window closed  ∅ never")
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -31,7 +30,7 @@ from .compiler import CompiledPack, CompiledRule
 from .conditions import NEGATE, All, Condition, Not, Test
 from .conditions import evaluate as holds
 from .derive import Derived, Subject, all_values
-from .evaluation import _when, subject_facts
+from .evaluation import When, _when, subject_facts
 from .ranking import URGENCY_POINTS
 from .results import Action, Advice, Result
 
@@ -39,8 +38,8 @@ __all__ = ["Miss", "TargetVerdict", "RuleVerdict", "FactChange", "TargetStatus",
            "misses", "FACT_CHANGES", "miss_key"]
 
 FactChange = Literal["wait", "passed", "fixed", "facts"]
-TargetStatus = Literal["fired", "lost", "later", "needs_change", "too_late", "never"]
-RuleStatus = Literal["fired", "lost", "later", "needs_change", "too_late", "never", "no_target"]
+TargetStatus = Literal["fired", "lost", "not_open", "expired", "later", "needs_change", "too_late", "never"]
+RuleStatus = Literal["fired", "lost", "not_open", "expired", "later", "needs_change", "too_late", "never", "no_target"]
 
 # Facts that grow as time passes, and what can restart their clock (None: nothing, it counts from the interview).
 GROWS: dict[str, str | None] = {
@@ -163,7 +162,7 @@ def misses(cond: Condition | None, values: Mapping[str, Any]) -> tuple[int, floa
 
 def miss_key(status: TargetStatus, to_change: int, distance: float) -> tuple[int, int, float]:
     """Nearest miss first: what can happen before what cannot, then fewest changes, then smallest distance."""
-    order = {"fired": 0, "lost": 1, "later": 2, "needs_change": 3, "too_late": 4, "never": 5}
+    order = {"fired": 0, "lost": 1, "not_open": 2, "later": 2, "needs_change": 3, "expired": 4, "too_late": 4, "never": 5}
     return order[status], to_change, distance
 
 
@@ -286,15 +285,18 @@ def _label(cr: CompiledRule, subject: Subject | None) -> str:
     return "yourself" if cr.rule.target == "self" else "the company"
 
 
-def _sort_key(cr: CompiledRule, due: datetime | None, derived: Derived) -> tuple[Any, ...]:
-    """The ranking key evaluation.evaluate gives a firing (see ranking.py)."""
+def _sort_key(cr: CompiledRule, when: When, derived: Derived) -> tuple[Any, ...]:
+    """The ranking key evaluation.evaluate gives a firing (see ranking.py; a test keeps the two in step)."""
     now = derived.at
+    due = when.due
     if cr.rule.avoid or due is None:
         urg = "today"
     elif due < now:
         urg = "overdue"
+    elif due.date() == now.date() or when.opens is not None:
+        urg = "today"
     else:
-        urg = "today" if due.date() == now.date() else "upcoming"
+        urg = "upcoming"
     points = cr.points + URGENCY_POINTS[urg]
     return -points, due is None, due, urg
 
@@ -331,19 +333,22 @@ def rule_verdicts(cp: CompiledPack, derived: Derived, advice: Advice) -> list[Ru
                 continue
             if (cr.name, id(subject)) in fired:
                 when = _when(cr, derived, cp)
-                due = when.due
                 winner = kept.get((cr.rule.action, who, cr.rule.avoid))
+                status: TargetStatus = "lost"
                 if when.opens is not None and derived.at < when.opens:
-                    why = (f"it fired, but its window opens only {when.opens:%a %d %b %H:%M}"
-                           if when.opens.year < 9999 else "it fired, but it opens only when the rule it replaces expires")
+                    status = "not_open"
+                    why = (f"its conditions hold, but its window opens only {when.opens:%a %d %b %H:%M}"
+                           if when.opens.year < 9999 else
+                           "its conditions hold, but it opens only when the rule it replaces expires")
                     winner = None
                 elif when.expires is not None and derived.at >= when.expires:
-                    why = f"it fired, but its window has closed: {when.expired_because}"
+                    status = "expired"
+                    why = f"its conditions hold, but its window has closed: {when.expired_because}"
                     winner = None
                 else:
-                    why = (_why_lost(cr, _sort_key(cr, due, derived), winner) if winner is not None
+                    why = (_why_lost(cr, _sort_key(cr, when, derived), winner) if winner is not None
                            else "it fired, but the evaluation did not keep it")
-                verdicts.append(TargetVerdict(target=label, status="lost", won_by=winner, why_lost=why))
+                verdicts.append(TargetVerdict(target=label, status=status, won_by=winner, why_lost=why))
                 continue
             count, distance, found = misses(cr.condition, all_values(derived, subject))
             verdicts.append(TargetVerdict(target=label, status=_status(found), to_change=count,
@@ -364,6 +369,8 @@ def _status(found: list[Miss]) -> TargetStatus:
 
 
 _NOTES = {
+    "not_open": "not yet: its conditions hold but its window is not open",
+    "expired": "not shown: its conditions hold but its window has closed",
     "later": "not yet: time alone will make it fire",
     "needs_change": "not fired: facts must change",
     "too_late": "not fired, and it cannot any more: its time has passed",
@@ -385,6 +392,8 @@ def _rule_verdict(cp: CompiledPack, cr: CompiledRule, verdicts: list[TargetVerdi
         if status == "fired":
             ranks = ", ".join(f"#{v.rank} {v.target}" for v in verdicts if v.status == "fired")
             note = f"fired: {ranks}"
+        elif status in ("not_open", "expired"):
+            note = f"{_NOTES[status]} ({first.target}: {first.why_lost})"
         elif status == "lost":
             assert first.won_by is not None or first.why_lost
             won = f" to #{first.won_by.rank} {first.won_by.rule}" if first.won_by else ""

@@ -181,9 +181,11 @@ def _answer(meaning: str, proposed: list[Action], against: list[Action], verdict
         text = f"Nothing proposes {meaning}: {n} rule{'s' * (n != 1)} could"
         near = verdicts[0]
         t = near.nearest
-        if t is not None and t.status in ("later", "needs_change", "too_late", "lost"):
+        if t is not None and t.status in ("later", "needs_change", "too_late", "lost", "not_open", "expired"):
             if t.status == "lost":
                 text += f"; {near.rule} fired for {t.target} but lost in ranking"
+            elif t.status in ("not_open", "expired"):
+                text += f"; {near.rule} for {t.target}: {t.why_lost}"
             else:
                 text += (f"; nearest miss: {near.rule} for {t.target}, {t.to_change} condition"
                          f"{'s' * (t.to_change != 1)} to change")

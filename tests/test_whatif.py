@@ -87,7 +87,7 @@ def _pack(tmp_path: Path) -> Path:
 
 def test_moves_and_due_changes_name_only_what_moved(engine: followup.Engine, tmp_path: Path) -> None:
     pack = _pack(tmp_path)
-    base = ["decision.expected_by=2026-12-04"]
+    base = ["decision.expected_by=2026-12-02"]  # a Wednesday: due times on working days stay put
     # the date moves before the notes' due time: the status check moves up, the notes stay put
     w = engine.what_if(WAITING, ["decision.expected_by=2026-11-17"], pack, WAITING_AT)
     assert w.before.actions[0].rule == "two-days-on"
@@ -96,7 +96,7 @@ def test_moves_and_due_changes_name_only_what_moved(engine: followup.Engine, tmp
         ("moved_up", "by-the-date", 2, 1), ("unchanged", "two-days-on", 1, 2), ("unchanged", "keep-going", 3, 3)]
     assert w.actions[0].due_changed and {d.fact for d in w.actions[0].because} == {"decision.days_past"}
     # a later date: same place, other due time
-    w = engine.what_if(engine_facts(engine, base, pack), ["decision.expected_by=2026-12-05"], pack, WAITING_AT)
+    w = engine.what_if(engine_facts(engine, base, pack), ["decision.expected_by=2026-12-03"], pack, WAITING_AT)
     assert [(a.change, a.rule) for a in w.changed] == [("due_changed", "by-the-date")]
     assert w.changed[0].before_due is not None and w.changed[0].after_due is not None
     assert (w.changed[0].after_due - w.changed[0].before_due).days == 1
@@ -147,13 +147,15 @@ def test_cli_what_if_side_by_side_and_json() -> None:
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert any("Before" in ln and "│ After" in ln for ln in lines)
-    assert any(ln.startswith("−  1 thank-you: Dana Lee") and ln.endswith("(removed)") for ln in lines)
+    assert [ln for ln in lines if ln.startswith("−")] == [next(ln for ln in lines if "thank-you: Dana Lee" in ln)]
+    assert next(ln for ln in lines if "thank-you: Dana Lee" in ln).endswith("(removed)")
     assert "0 added, 1 removed, 0 moved up, 0 moved down, 0 due time changed; 11 unchanged" in res.output
     assert max(len(ln) for ln in lines) <= 80
     res = runner.invoke(cli, [*args, "--format", "json"])
     data = json.loads(res.output)
     assert [a["change"] for a in data["what_if"]["actions"]].count("removed") == 1
-    assert data["what_if"]["after"]["actions"][0]["target"]["name"] == "Priya Natarajan"
+    thanks = [a["target"]["name"] for a in data["what_if"]["after"]["actions"] if a["kind"] == "thank_you"]
+    assert thanks[:2] == ["Priya Natarajan", "Tomás Ó Briain"]
     res = runner.invoke(cli, ["advise", str(JUST_AFTER), "--what-if", "interviewers[0].thank_yuo.at=now"])
     assert res.exit_code == 2 and "did you mean `thank_you`?" in res.output
 

@@ -229,3 +229,37 @@ def test_subprocess_why_not() -> None:
                           capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert "nearest miss: one-call-after-email for Jordan Okafor, 5 conditions" in " ".join(proc.stdout.split())
+
+
+def test_a_closed_or_unopened_window_is_the_reason(engine: followup.Engine, tmp_path: Path) -> None:
+    # four days after the interview: a two-day window has closed, a day-six one has not opened
+    pack = write_pack(tmp_path, "".join([
+        rule("early", "{days_since_interview: {ge: 0}}", channel="email",
+             due="{from: interview_end, hours: 24}\n    expires: {from: interview_end, hours: 48}"),
+        rule("late", "{days_since_interview: {ge: 0}}", action="second_follow_up", channel="email",
+             due="{from: interview_day, days: 7}\n    opens: {from: interview_day, days: 6}"),
+    ]))
+    x = engine.explain_rules(WAITING, pack, WAITING_AT)
+    by = {r.rule: r for r in x.rules}
+    assert by["early"].status == "expired"
+    assert "window has closed" in (by["early"].targets[0].why_lost or "")
+    assert by["late"].status == "not_open" and "opens only" in (by["late"].targets[0].why_lost or "")
+    w = engine.why_not(WAITING, "early", pack, WAITING_AT)
+    assert "window has closed" in w.answer
+
+
+def test_the_lost_in_ranking_key_is_the_evaluations(engine: followup.Engine) -> None:
+    """verdicts._sort_key scores a firing as evaluation.evaluate does (checked on every action of every example)."""
+    from followup.derive import derive
+    from followup.evaluation import _when
+    from followup.verdicts import _sort_key
+
+    for example in EXAMPLES:
+        for pack in ("conservative", "proactive", "tech-industry"):
+            cp = engine.load_pack(pack)
+            advice = engine.advise(example, cp, _at_line(example))
+            derived = derive(followup.load_facts(example), advice.at)
+            for a in advice.actions:
+                cr = next(c for c in cp.rules if c.rule.id == a.rule)
+                key = _sort_key(cr, _when(cr, derived, cp), derived)
+                assert (-key[0], key[2]) == (a.score, a.due), (example.name, pack, a.rule)
