@@ -14,9 +14,10 @@ lists, strings, numbers; see :func:`draft_data`) and run in
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -26,37 +27,99 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pluggy
 
+from .draftlint import draft_mistakes
 from .errors import ChannelError, Problem
 from .facts import Facts, Person
 from .results import Action, Advice
 from .sandbox import BoundedEnvironment, TemplateError, plain_data
 
-__all__ = ["DRAFT_KINDS", "Draft", "render_drafts", "render_draft", "draft_data", "environment", "template_dirs",
-           "pack_template_dirs", "BUILTIN_TEMPLATES"]
+__all__ = ["DRAFT_KINDS", "VARIANTS", "Draft", "render_drafts", "render_draft", "draft_data", "environment",
+           "template_dirs", "pack_template_dirs", "BUILTIN_TEMPLATES", "header_value", "slug", "variants"]
 
 DRAFT_KINDS = ("thank_you", "formal_letter", "status_check", "second_follow_up", "thank_after_rejection")
 
 
+# How many different letters the built-in templates guarantee: `variant` runs 0..VARIANTS-1 and
+# people in one set of facts get different numbers (up to this many people).
+VARIANTS = 12
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
 @dataclass(frozen=True)
 class Draft:
+    """One message to one person, shaped for its medium (email, card, letter or call)."""
+
     action: Action
     person: Person
     subject: str
     body: str
     template: str
-
-    @property
-    def filename(self) -> str:
-        return f"{self.action.rank:02d}-{self.action.kind}-{slug(self.person.name)}.txt"
+    medium: str = "email"
+    head: tuple[str, ...] = ()  # the lines above the body: To:/Subject:, a letter's addresses and date, a call's notes
+    filename: str = ""
 
     def text(self) -> str:
-        to = self.person.name + (f" <{self.person.email}>" if self.person.email else "")
-        return f"To: {to}\nSubject: {self.subject}\n\n{self.body.rstrip()}\n"
+        top = "\n".join(self.head)
+        return (top + "\n\n" if top else "") + self.body.rstrip() + "\n"
+
+
+def header_value(text: str) -> str:
+    """One line of header text: a CR/LF (or any control character) in a name never starts a new header line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _head(medium: str, subject: str, person: Person, facts: Facts, action: Action, now: datetime) -> tuple[str, ...]:
+    h = header_value
+    if medium == "email":
+        to = h(person.name) + (f" <{h(person.email)}>" if person.email else "")
+        return (f"To: {to}", f"Subject: {h(subject)}")
+    if medium == "letter":
+        sender = [h(facts.candidate.name), "[your address]"] + ([h(facts.candidate.email)] if facts.candidate.email else [])
+        address = [h(person.name)] + ([h(person.title)] if person.title else []) + [h(facts.position.company), "[their address]"]
+        return (*sender, "", f"{now.day} {now:%B %Y}", "", *address, "", f"Re: {h(subject)}")
+    if medium == "phone":
+        when = action.suggested_at or action.due
+        tz = ZoneInfo(facts.position.timezone)
+        at = f"{_long_date(when.astimezone(tz))}, {when.astimezone(tz):%H:%M}" if when else "when they are likely to be free"
+        who = h(person.name) + (f" ({h(person.title)})" if person.title else "")
+        return (f"Call: {who} on {h(person.phone) if person.phone else '[their number]'}",
+                f"When: {at} (not first thing, over lunch or at the end of the day)", f"About: {h(subject)}")
+    return ()  # a handwritten card: just the message
 
 
 def slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "person"
+    """A file-name-safe form of a name, stable across runs, short enough for any file system.
+
+    Names that lose letters on the way to ASCII (other scripts) or are cut to
+    length get a short hash of the whole name, so two people never share a slug.
+    """
+    folded = unicodedata.normalize("NFKD", name)
+    ascii_name = folded.encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    lossy = sum(c.isalnum() for c in folded if not unicodedata.combining(c)) != sum(c.isalnum() for c in ascii_name)
+    if not base or lossy or len(base) > 40:
+        digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
+        base = f"{base[:40].rstrip('-')}-{digest}".lstrip("-")
+    return base
+
+
+def variants(facts: Facts) -> dict[str, int]:
+    """A number 0..VARIANTS-1 per person, from a stable hash of who they are: the same person gets the same
+    letter on every run, and people in one set of facts get different numbers (up to VARIANTS of them)."""
+    def key(p: Person) -> int:
+        basis = f"{facts.candidate.name}|{facts.position.company}|{p.name}".casefold()
+        return int.from_bytes(hashlib.sha256(basis.encode()).digest()[:8], "big")
+
+    taken: dict[int, str] = {}
+    out: dict[str, int] = {}
+    for p in sorted(facts.people, key=key):
+        slot = key(p) % VARIANTS
+        if len(taken) < VARIANTS:
+            while slot in taken:
+                slot = (slot + 1) % VARIANTS
+        taken[slot] = p.name
+        out[p.name.casefold()] = slot
+    return out
 
 
 BUILTIN_TEMPLATES = Path(str(resources.files("followup.policies") / "templates"))
@@ -175,7 +238,9 @@ def render_drafts(advice: Advice, facts: Facts, *, pm: pluggy.PluginManager | No
     dirs = template_dirs(advice, pm, templates)
     env = environment(dirs)
     now = advice.at.astimezone(ZoneInfo(facts.position.timezone))
-    variants: dict[str, int] = {}
+    numbers = variants(facts)
+    slugs: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
     drafts = []
     for action in advice.actions:
         if action.avoid or action.kind not in DRAFT_KINDS:
@@ -187,14 +252,25 @@ def render_drafts(advice: Advice, facts: Facts, *, pm: pluggy.PluginManager | No
             raise ChannelError(f"no draft template {name} in {', '.join(str(d) for d in dirs)}: "
                                "add one (copy it from followup/policies/templates/)") from None
         for person in _recipients(action, facts):
-            variant = variants.get(action.kind, 0)
-            variants[action.kind] = variant + 1
-            drafts.append(render_draft(env, template, action, person, facts, now, variant))
+            if (action.kind, person.name) in seen:  # a company action landing on someone already drafted for
+                continue
+            seen.add((action.kind, person.name))
+            draft = render_draft(env, template, action, person, facts, now, numbers.get(person.name.casefold(), 0))
+            drafts.append(replace(draft, filename=f"{action.kind}-{_unique_slug(person.name, slugs)}.txt"))
     return drafts
+
+
+def _unique_slug(name: str, slugs: dict[str, str]) -> str:
+    s = slug(name)
+    if slugs.get(s, name) != name:  # two people whose names fold to one slug: tell them apart by hash
+        s = f"{s[:40]}-{hashlib.sha256(name.casefold().encode()).hexdigest()[:8]}"
+    slugs.setdefault(s, name)
+    return s
 
 
 def render_draft(env: BoundedEnvironment, template: jinja2.Template, action: Action, person: Person, facts: Facts,
                  now: datetime, variant: int) -> Draft:
+    """One draft, rendered, shaped for its medium and checked against the facts (names, titles, interest)."""
     data = draft_data(action, person, facts, now, variant)
     text = env.render(template, data, what=f"the {action.kind} draft for {person.name}")
     head, _, body = text.lstrip().partition("\n\n")
@@ -202,11 +278,16 @@ def render_draft(env: BoundedEnvironment, template: jinja2.Template, action: Act
         raise TemplateError(Problem("the first line must be `Subject: ...` followed by a blank line",
                                     file=str(template.filename), line=1,
                                     hint="start the template with a Subject: line", code="template"))
-    return Draft(action, person, _one_line(head.removeprefix("Subject:")), _tidy(body), str(template.filename))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    subject, body = header_value(head.removeprefix("Subject:")), _tidy(body)
+    mistakes = draft_mistakes(subject + "\n" + body, person, facts)
+    if mistakes:
+        raise TemplateError(Problem(f"the {action.kind} draft for {person.name} {'; and '.join(mistakes)}",
+                                    file=str(template.filename), code="draft-facts",
+                                    hint="take names and titles from `person`, `candidate` and `others` as given, "
+                                         "and check `interested` before saying the candidate wants the job"))
+    medium = action.channel if action.channel in ("email", "letter", "handwritten", "phone") else "email"
+    return Draft(action, person, subject, body, str(template.filename), medium,
+                 _head(medium, subject, person, facts, action, now), f"{action.kind}-{slug(person.name)}.txt")
 
 
 def _tidy(body: str) -> str:

@@ -1,4 +1,8 @@
-"""Channel `drafts`: a personalised message draft per person for every thank-you and follow-up action."""
+"""Channel `drafts`: a personalised message draft per person for every thank-you and follow-up action.
+
+To a folder, one file per person and kind, kept in step with the advice
+without ever overwriting a draft the user edited (see followup.draftfiles).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from followup.channels import Channel, Delivery
+from followup.draftfiles import write_drafts
 from followup.drafts import render_drafts
 from followup.hookspecs import hookimpl
-from followup.yamlio import atomic_write
 
 
 class DraftsChannel(Channel):
     name = "drafts"
-    description = "Writes a draft message per person for thank-you, formal letter and follow-up actions."
+    description = ("Writes a draft message per person for thank-you, formal letter and follow-up actions; "
+                   "never overwrites a draft you edited.")
     arg_help = "DIR to write one .txt per draft into (default: standard output)"
     needs_facts = True
     options = {"templates": "folder of <action_kind>.txt.j2 templates overriding the pack's and the built-in ones"}
@@ -29,11 +34,8 @@ class DraftsChannel(Channel):
                 out.write("No thank-you or follow-up to draft right now.\n")
             out.flush()
             return f"standard output ({len(drafts)} drafts)"
-        folder = Path(self.target.arg).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
-        for d in drafts:
-            atomic_write(folder / d.filename, d.text())
-        return f"{folder} ({len(drafts)} drafts)"
+        report = write_drafts(Path(self.target.arg).expanduser(), drafts, delivery.facts, delivery.advice.at)
+        return report.summary()
 
 
 @hookimpl
