@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from functools import cached_property
 from typing import Any
 
+from . import sharding
 from .businesstime import CallWindow, parse_window
 from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
-from .conditions import Condition, Test, facts_used, flatten, to_durable
-from .durable import Ruleset, RulesetError
+from .conditions import Condition, Test, evaluate, facts_used, flatten, to_durable
 from .errors import PackError, Problem
 from .packs import PackFile, Rule, check_windows
 from .results import PackRef, SourceRef, public_origin
+from .sharding import Reading, ShardedRuleset
 from .sources import library
 
-__all__ = ["CompiledRule", "CompiledPack", "compile_pack", "SUBJECT_GUARDS"]
+__all__ = ["CompiledRule", "CompiledPack", "compile_pack", "check_size", "reading", "SUBJECT_GUARDS"]
 
 # Every rule carries a positive guard on the kind of fact it is about: durable-rules
 # matches a rule made only of negations against its own state document too.
@@ -104,6 +106,31 @@ def _title(spec: ActionSpec, avoid: bool, channel: str, who: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def reading(guard: Mapping[str, Any], cond: Condition | None, fields: list[tuple[str, str]]) -> Reading:
+    """The rule read in Python over an asserted fact (for rules durable-rules cannot hold)."""
+    checks = tuple(guard.items())
+
+    def holds(fact: Mapping[str, Any]) -> bool:
+        if any(fact.get(k) != v for k, v in checks):
+            return False
+        return evaluate(cond, {name: fact.get(f) for name, f in fields})
+
+    return holds
+
+
+def check_size(pf: PackFile) -> None:
+    """Refuse a pack with more rules than an evaluation should ever walk (located at its `rules`)."""
+    n, limit = len(pf.pack.rules), sharding.MAX_RULES
+    if n <= limit:
+        return
+    message = f"{n} rules: a pack holds at most {limit:,} rules (its `extends` chain included)"
+    hint = "split it into packs by situation, or merge rules that give the same advice"
+    doc = pf.doc
+    problem = doc.problem(("rules",), message, hint, code="too-many-rules") if doc is not None else \
+        Problem(message, ("rules",), file=pf.origin, hint=hint, code="too-many-rules")
+    raise PackError(problem, source=pf.origin)
+
+
 @dataclass(frozen=True)
 class CompiledPack:
     file: PackFile
@@ -113,7 +140,7 @@ class CompiledPack:
     person_fields: tuple[tuple[str, str], ...]  # ... and on each person fact
     has_case_rules: bool
     has_person_rules: bool
-    ruleset: Ruleset
+    ruleset: ShardedRuleset
     call_windows: tuple[CallWindow, ...]
 
     @property
@@ -134,6 +161,7 @@ def _layer(layers: dict[str, str] | None, rule_id: str) -> str | None:
 
 def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict[str, str] | None = None) -> CompiledPack:
     """Compile `pf` to durable-rules; `layers` maps rule id to the file it came from, `packs` to the pack that defined it."""
+    check_size(pf)  # before any work, let alone a C call
     lib = library()
     fields: dict[str, str] = {}
 
@@ -145,6 +173,7 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict
 
     compiled: list[CompiledRule] = []
     definition: dict[str, Any] = {}
+    readings: dict[str, Reading] = {}
     follows: dict[str, Rule] = {}
     problems: list[Problem] = []
     check_windows(pf.pack.rules, lambda where, message, hint=None: problems.append(
@@ -162,18 +191,14 @@ def compile_pack(pf: PackFile, layers: dict[str, str] | None = None, packs: dict
         person = rule.target in PERSON_TARGETS
         guard = SUBJECT_GUARDS[rule.target]
         definition[name] = {"$and": [guard, to_durable(cond, field)]} if cond is not None else guard
+        readings[name] = reading(guard, cond, [(f, field(f)) for f in sorted(facts_used(cond))])
         (person_facts if person else case_facts).update(facts_used(cond))
         refs = tuple(
             SourceRef(article=c.article, title=lib.articles[c.article].title, items=list(c.items)) for c in rule.sources
         )
         compiled.append(CompiledRule(rule, name, cond, person, ACTIONS[rule.action], refs,
                                      _layer(layers, rule.id), (packs or {}).get(rule.id), follows.get(rule.id)))
-    try:
-        ruleset = Ruleset(definition)
-    except RulesetError as exc:
-        raise PackError(Problem(str(exc), file=str(pf.path) if pf.path else None,
-                                hint="split the pack or simplify its conditions", code="engine"),
-                        source=pf.origin) from None
+    ruleset = ShardedRuleset(definition, readings)
     for fact in sorted(case_facts | person_facts):
         field(fact)
     return CompiledPack(

@@ -104,7 +104,10 @@ class Ruleset:
         """
         if not facts:
             return []
-        payload = json.dumps(list(facts), ensure_ascii=False)
+        return self.fire_json(json.dumps(list(facts), ensure_ascii=False))
+
+    def fire_json(self, payload: str) -> list[tuple[str, str]]:
+        """:meth:`fire` for facts already dumped as a JSON list (several rulesets can share one dump)."""
         fired: list[tuple[str, str]] = []
         with self._lock:
             try:
@@ -117,8 +120,13 @@ class Ruleset:
                     while message:
                         fired.append(_read(message))
                         message = _dre.complete_and_start_action(self._handle, state)
+            except Exception as exc:  # e.g. error 303: more alpha nodes matched at once than its stack holds
+                raise RulesetError(f"durable-rules could not evaluate: {exc}") from None
             finally:
-                _dre.retract_facts(self._handle, payload)
+                try:
+                    _dre.retract_facts(self._handle, payload)
+                except Exception as exc:
+                    raise RulesetError(f"durable-rules could not retract: {exc}") from None
         return fired
 
     def definition_expressions(self) -> dict[str, Mapping[str, Any]]:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import FACTS, PRIORITIES
+from .compiler import check_size
 from .conditions import NEGATE, All, Condition, Not, Test
 from .errors import PackError, Problem
 from .inheritance import Lookup, ResolvedPack, resolve
@@ -325,6 +326,11 @@ def validate_pack(path: str | os.PathLike[str], lookup: Lookup | None = None) ->
         return result
     if meaning:  # a pack with errors is not linted: its conditions are incomplete
         result.problems = meaning
+        return result
+    try:
+        check_size(resolved.file)  # before the lint, whose pairwise checks grow with the square of the rules
+    except PackError as exc:
+        result.problems = list(exc.problems)
         return result
     result.resolved = resolved
     result.problems = lint(resolved)
