@@ -15,6 +15,12 @@ computes once per Facts object is recomputed every time).
 All three must return identical advice; the table gives the median µs per
 evaluation and the ratios against the lean path, measured in this process.
 
+Then, per built-in pack, what an embedding product pays per call against
+the floor: the raw durable-rules C path on the same pack and facts (JSON
+dump, assert, collect the fired rules, retract) vs `Engine.advise` by pack
+name and with the compiled pack, explain on and off. And the start-up of
+`followup advise` as a fresh process against `python -c pass`.
+
     python benchmarks/bench.py [--rounds 200] [--quick]
 """
 
@@ -23,8 +29,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -37,12 +45,17 @@ import followup
 from followup import derive as derive_module
 from followup.compiler import SUBJECT_GUARDS, CompiledPack
 from followup.conditions import evaluate as evaluate_condition
+from followup.derive import derive
 from followup.durable import HostRuleset
-from followup.evaluation import evaluate
+from followup.engine import Engine
+from followup.evaluation import evaluate, subject_facts
 from followup.facts import Facts
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_US = 100.0
+TARGET_OVER_RAW = 2.5  # Engine.advise by name, explain on, over the raw C path (issue #13)
+TARGET_PER_S = 10_000  # evaluations per second on one core
+TARGET_STARTUP = 10.0  # `followup advise` over `python -c pass`
 
 
 class PythonRuleset:
@@ -100,6 +113,66 @@ def peak_kib(run: Callable[[], Any]) -> float:
     return peak / 1024
 
 
+PACKS = ("conservative", "proactive", "tech-industry")
+
+
+def per_call(engine: Engine, cases: list[tuple[str, Facts, datetime]], rounds: int, inner: int) -> None:
+    """Engine.advise (by name / compiled, explain on / off) against the raw durable-rules C path."""
+    head = ("pack", "raw C µs", "name+explain µs", "name µs", "compiled+explain µs", "compiled µs",
+            "name+explain/raw", "compiled+explain/raw", "evals/s")
+    rows = []
+    for pack in PACKS:
+        cp = engine.load_pack(pack)
+        per: dict[str, list[float]] = {k: [] for k in ("raw", "name_x", "name", "cp_x", "cp")}
+        for _, facts, at in cases:
+            # the raw path sees exactly the facts an evaluation asserts (derived once, outside the timing)
+            batch = [fact for _, fact in subject_facts(cp, derive(facts, at))]
+            per["raw"].append(median_us(lambda b=batch, c=cp: c.ruleset.fire(b), rounds, inner))
+            for key, target, explain in (("name_x", pack, True), ("name", pack, False), ("cp_x", cp, True),
+                                         ("cp", cp, False)):
+                per[key].append(median_us(lambda t=target, x=explain, f=facts, a=at: engine.advise(f, t, a, explain=x),
+                                          rounds, inner))
+        med = {k: statistics.median(v) for k, v in per.items()}
+        rows.append((pack, med))
+    print("\nPer call, against the raw durable-rules C path on the same pack and facts (median µs)\n")
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for pack, m in rows:
+        print(f"{pack} | {m['raw']:.1f} | {m['name_x']:.1f} | {m['name']:.1f} | {m['cp_x']:.1f} | {m['cp']:.1f} | "
+              f"{m['name_x'] / m['raw']:.2f} | {m['cp_x'] / m['raw']:.2f} | {1e6 / m['name_x']:,.0f}")
+    worst_ratio = max(m["name_x"] / m["raw"] for _, m in rows)
+    slowest = min(1e6 / m["name_x"] for _, m in rows)
+    print(f"\nby name with explain: worst {worst_ratio:.2f}x the raw path "
+          f"({'within' if worst_ratio <= TARGET_OVER_RAW else 'OVER'} the {TARGET_OVER_RAW}x target); "
+          f"slowest pack {slowest:,.0f} evaluations/s on one core "
+          f"({'within' if slowest >= TARGET_PER_S else 'UNDER'} the {TARGET_PER_S:,} target)")
+
+
+def startup(runs: int) -> None:
+    """A fresh `followup advise` process against a fresh `python -c pass`, median wall ms."""
+    script = Path(sys.executable).with_name("followup")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "followup"]
+    example = ROOT / "examples" / "just-after.yaml"
+    advise = [*command, "advise", str(example), "--pack", "proactive", "--at", "2026-11-17T16:00"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+
+    def wall_ms(argv: list[str]) -> float:
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+            samples.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(samples)
+
+    wall_ms([sys.executable, "-c", "pass"])  # warm the page cache
+    bare = wall_ms([sys.executable, "-c", "pass"])
+    cli = wall_ms(advise)
+    ratio = cli / bare
+    print(f"\nStart-up, median of {runs} fresh processes: `python -c pass` {bare:.0f} ms, "
+          f"`followup advise {example.name} --pack proactive` {cli:.0f} ms: {ratio:.1f}x "
+          f"({'within' if ratio <= TARGET_STARTUP else 'OVER'} the {TARGET_STARTUP:.0f}x target)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=200)
@@ -107,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a few rounds, to check the script runs")
     args = ap.parse_args(argv)
     rounds, inner = (5, 2) if args.quick else (args.rounds, args.inner)
+    runs = 2 if args.quick else 10
 
     engine = followup.Engine(load_entrypoints=False)
     cases = examples()
     rows = []
     worst = 0.0
-    for pack in ("conservative", "proactive", "tech-industry"):
+    for pack in PACKS:
         cp = engine.load_pack(pack)
         variants = {
             "lean": cp,
@@ -152,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     # yardstick lets runs on different days be compared.
     print(f"machine yardstick: sum(range(1000)) = {calibration:.1f} µs "
           f"(lean median = {median_all / calibration:.1f} yardsticks)")
+    per_call(engine, cases, rounds, inner)
+    startup(runs)
     return 0
 
 
