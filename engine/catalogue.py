@@ -182,6 +182,25 @@ ANCHORS: dict[str, str | None] = {
 }
 
 
+# Short names of the action kinds, for table cells, plans and the picture.
+SHORT: dict[str, str] = {
+    "collect_contacts": "contacts",
+    "ask_decision_date": "ask decision date",
+    "write_notes": "notes",
+    "thank_you": "thank-you",
+    "formal_letter": "formal letter",
+    "connect_linkedin": "LinkedIn",
+    "status_check": "status check",
+    "second_follow_up": "2nd follow-up",
+    "reply_offer": "answer offer",
+    "reply_second_round": "accept 2nd round",
+    "prepare_second_round": "prepare round 2",
+    "thank_after_rejection": "thanks after no",
+    "move_on": "move on",
+    "keep_searching": "keep searching",
+}
+
+
 def _same(kind: object, table: object, name: str) -> None:
     if set(get_args(kind)) != set(table):  # type: ignore[call-overload]
         raise RuntimeError(f"catalogue: {name} and its Literal type disagree; keep them in step")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from .catalogue import SHORT
 from .compiler import CompiledPack
 from .default_engine import default_engine
 from .engine import Engine, FactsInput, coerce_facts, resolve_at
@@ -43,23 +44,6 @@ __all__ = [
 
 PackSpec = str | os.PathLike[str] | CompiledPack
 
-# Short names of the action kinds, for table cells, plans and the picture.
-SHORT: dict[str, str] = {
-    "collect_contacts": "contacts",
-    "ask_decision_date": "ask decision date",
-    "write_notes": "notes",
-    "thank_you": "thank-you",
-    "formal_letter": "formal letter",
-    "connect_linkedin": "LinkedIn",
-    "status_check": "status check",
-    "second_follow_up": "2nd follow-up",
-    "reply_offer": "answer offer",
-    "reply_second_round": "accept 2nd round",
-    "prepare_second_round": "prepare round 2",
-    "thank_after_rejection": "thanks after no",
-    "move_on": "move on",
-    "keep_searching": "keep searching",
-}
 
 Difference = Literal["presence", "channel", "avoid", "due day"]
 

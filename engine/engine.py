@@ -5,21 +5,20 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from .channels import Channel, ChannelTarget, channel_registry
 from .compiler import CompiledPack, compile_pack
 from .delivery import DeliveryResult, deliver
 from .discovery import ENV_VAR, PackLocation, discover, env_entries, find
 from .enrich import enricher
-from .errors import FactsError, Problem
 from .evaltime import EvalTime, evaluation_time, load_with_time
 from .evaluation import evaluate
-from .facts import Facts, load_facts, parse_facts
+from .facts import Facts
 from .inheritance import ResolvedPack, load_resolved
+from .inputs import FactsInput, coerce_facts, resolve_at
 from .packs import is_pack_path
 from .pluginmanager import make_plugin_manager
 from .results import Advice
@@ -29,9 +28,8 @@ if TYPE_CHECKING:
     from .whatif import WhatIf
     from .whynot import Explanation, WhyNot
 
-__all__ = ["Engine", "FactsInput", "PackInput", "resolve_at"]
+__all__ = ["Engine", "FactsInput", "PackInput", "coerce_facts", "resolve_at"]
 
-FactsInput = Facts | Mapping[str, Any] | str | bytes | os.PathLike[str]
 # A pack by name, by file path, or already compiled (Engine.load_pack).
 PackInput = str | os.PathLike[str] | CompiledPack
 DEFAULT_PACK = "conservative"
@@ -245,29 +243,3 @@ def _is_path(facts: FactsInput) -> bool:
         return False
     return not str(facts).lstrip().startswith("{")
 
-
-def coerce_facts(facts: FactsInput) -> Facts:
-    if isinstance(facts, Facts):
-        return facts
-    if isinstance(facts, Mapping):
-        return parse_facts(dict(facts))
-    if isinstance(facts, (str, bytes)) and str(facts).lstrip().startswith("{"):
-        return parse_facts(facts)
-    return load_facts(facts)  # type: ignore[arg-type]
-
-
-def resolve_at(at: datetime | str | None, facts: Facts) -> datetime:
-    """The evaluation time: now if None; a time without offset is read in the company's time zone."""
-    tz = ZoneInfo(facts.position.timezone)
-    if at is None:
-        return datetime.now(UTC).astimezone(tz)
-    if isinstance(at, str):
-        try:
-            at = datetime.fromisoformat(at.strip())
-        except ValueError:
-            raise FactsError(Problem(f"--at {at!r} is not a time", path=("at",),
-                                     hint="write ISO 8601, e.g. 2026-11-18T09:00 or 2026-11-18T09:00+01:00",
-                                     code="at")) from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)
-    return at.astimezone(tz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from datetime import datetime
 
+from .catalogue import SHORT
 from .needsinfo import NeedsInfo
 from .verdicts import Miss, RuleVerdict, TargetVerdict
 from .whatif import ActionChange, FactDelta, WhatIf
@@ -122,7 +123,6 @@ _VERB = {"phone": "phone", "email": "email", "letter": "write", "handwritten": "
 
 
 def _cell(rank: int | None, a: ActionChange, due: datetime | None, width: int) -> str:
-    from .comparison import SHORT
 
     what = SHORT.get(a.kind, a.kind)
     if a.avoid:

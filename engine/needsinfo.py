@@ -21,12 +21,13 @@ from pydantic import Field
 
 from .compiler import CompiledPack
 from .facts import Facts
+from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Advice, PackRef, Result
 from .whatif import DATE_ONLY_TIME, ActionChange, advice_diff, apply_changes
 from .whynot import PackSpec
 
 if TYPE_CHECKING:
-    from .engine import Engine, FactsInput
+    from .engine import Engine
 
 __all__ = ["NeedsInfo", "Question", "Answer", "needs_info", "short_line", "unknowns", "impact", "DEFAULT_LIMIT", "MATTERS"]
 
@@ -202,7 +203,6 @@ def _summary(before: Advice, after: Advice, changes: list[ActionChange]) -> str:
 def needs_info(engine: Engine, facts: FactsInput, pack: PackSpec = "conservative", at: datetime | str | None = None,
                *, limit: int = DEFAULT_LIMIT) -> NeedsInfo:
     """Unknown facts of `facts` whose answers would change the top of `pack`'s advice at `at`, most first."""
-    from .engine import coerce_facts, resolve_at
 
     limit = max(1, limit)
     f = coerce_facts(facts)

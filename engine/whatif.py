@@ -32,12 +32,13 @@ from .derive import Derived, derive
 from .enrich import enricher
 from .errors import FactsError, Problem
 from .facts import Facts, parse_facts
+from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Action, Advice, PackRef, Result
 from .whynot import PackSpec, QuestionError
 from .yamlio import _suggest, fields_at, load_document, plain
 
 if TYPE_CHECKING:
-    from .engine import Engine, FactsInput
+    from .engine import Engine
 
 __all__ = ["WhatIf", "ActionChange", "FactDelta", "FactEdit", "apply_changes", "parse_change", "what_if",
            "advice_diff", "fact_deltas"]
@@ -364,7 +365,6 @@ def _anchor_facts(cr: CompiledRule) -> set[str]:
 def what_if(engine: Engine, facts: FactsInput, changes: Sequence[str], pack: PackSpec = "conservative",
             at: datetime | str | None = None) -> WhatIf:
     """The advice for `facts` and for `facts` with `changes`, at the same moment, and the difference."""
-    from .engine import coerce_facts, resolve_at
 
     if not changes:
         raise _fail("", "no change given", "give at least one PATH=VALUE, e.g. interviewers[0].thank_you.at=now")

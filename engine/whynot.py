@@ -17,18 +17,19 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from .catalogue import ACTIONS, CHANNELS
+from .catalogue import ACTIONS, CHANNELS, SHORT
 from .compiler import CompiledPack
 from .conditions import _suggest
 from .derive import derive
 from .enrich import enricher
 from .errors import InputError, Problem
 from .facts import Facts
+from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Action, Advice, PackRef, Result
 from .verdicts import RuleVerdict, miss_key, rule_verdicts
 
 if TYPE_CHECKING:
-    from .engine import Engine, FactsInput
+    from .engine import Engine
 
 __all__ = ["WhyNot", "Explanation", "QuestionError", "why_not", "explain_rules", "evaluate_with_verdicts",
            "CHANNEL_WORDS"]
@@ -103,7 +104,6 @@ class Evaluated:
 def evaluate_with_verdicts(engine: Engine, facts: FactsInput, pack: PackSpec = "conservative",
                            at: datetime | str | None = None) -> Evaluated:
     """Advise, and judge every rule against the same derived values (plugins' enrichments included)."""
-    from .engine import coerce_facts, resolve_at
 
     f = coerce_facts(facts)
     when = resolve_at(at, f)
@@ -130,7 +130,6 @@ def _read_query(query: str, cp: CompiledPack) -> tuple[Matched, str, str]:
     if text in ids:
         return "rule", text, f"rule {text}"
     word = text.casefold().replace("-", "_").replace(" ", "_")
-    from .comparison import SHORT
 
     by_short = {v.replace("-", "_").replace(" ", "_"): k for k, v in SHORT.items()}
     kind = word if word in ACTIONS else by_short.get(word)
