@@ -19,6 +19,7 @@ pack: ``my-pack.yaml`` is tested by ``tests/my-pack.yaml``. A test file::
           - before: [thank-interviewers, keep-searching]
           - due_by: {action: thank-interviewers, time: 2026-11-17T19:00}
           - cites: {action: thank-interviewers, article: tiptopjob, items: [T2]}
+          - why_not: {rule: email-status-after-a-week, because: [days_since_interview]}  # see whynot_expect.py
 
 A case passes when every expectation holds. Coverage counts the rules of
 the pack's own file (rules it defines or overrides) that no case fired.
@@ -46,6 +47,7 @@ from .errors import FactsError, InputError, Problem
 from .facts import Facts, load_facts, parse_facts
 from .packs import is_pack_path
 from .results import Action, Advice
+from .whynot_expect import WhyNotExpect, check_why_not
 from .yamlio import Document, load_document, plain, problems_from_validation, read_text
 
 if TYPE_CHECKING:
@@ -124,13 +126,15 @@ class Expectation(_Model):
     before: list[Selector] | None = Field(default=None, description="[A, B]: A is ranked above B (both present).")
     due_by: DueBy | None = Field(default=None, description="A matching action is due at or before `time`.")
     cites: Cites | None = Field(default=None, description="A matching action cites the article (and items).")
+    why_not: WhyNotExpect | None = Field(default=None, description="The rule does NOT fire, optionally for a reason "
+                                                                   "(see docs/authoring.md).")
 
     @model_validator(mode="after")
     def _one(self) -> Expectation:
         given = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(given) != 1:
             raise PydanticCustomError("expectation", "an expectation has exactly one of present, absent, first, before, "
-                                      "due_by, cites{given}", {"given": f" (got {', '.join(given)})" if given else ""})
+                                      "due_by, cites, why_not{given}", {"given": f" (got {', '.join(given)})" if given else ""})
         if self.before is not None and len(self.before) != 2:
             raise PydanticCustomError("expectation", "`before` takes two actions: [ranked higher, ranked lower]", {})
         return self
@@ -340,6 +344,8 @@ def _selectors(case: Case, i: int) -> Iterator[tuple[Selector, tuple[str | int, 
         value = getattr(exp, exp.kind)
         if isinstance(value, Selector):
             yield value, here
+        elif isinstance(value, WhyNotExpect):
+            yield Selector(rule=value.rule, target=value.target), here
         elif isinstance(value, list):
             for k, sel in enumerate(value):
                 yield sel, here + (k,)
@@ -428,10 +434,21 @@ def run_test_file(path: Path, engine: Engine) -> FileResult:
         if problems:
             raise _fail(problems, str(path))
         at = _at(case.at or tf.at, facts, ("cases", i, "at") if case.at else ("at",), path, doc)
-        advice = engine.advise(facts, cp, at)
+        verdicts = None
+        if any(exp.why_not is not None for exp in case.expect):
+            from .whynot import evaluate_with_verdicts
+
+            judged = evaluate_with_verdicts(engine, facts, cp, at)
+            advice, verdicts = judged.advice, judged.verdicts
+        else:
+            advice = engine.advise(facts, cp, at)
         failures = []
         for j, exp in enumerate(case.expect):
-            msg = _check(exp, advice, facts, lambda t: _at(t, facts, ("cases", i, "expect", j), path, doc))  # noqa: B023  (called at once)
+            if exp.why_not is not None:
+                assert verdicts is not None
+                msg = check_why_not(exp.why_not, verdicts, advice)
+            else:
+                msg = _check(exp, advice, facts, lambda t: _at(t, facts, ("cases", i, "expect", j), path, doc))  # noqa: B023  (called at once)
             if msg:
                 line, col = doc.locate(("cases", i, "expect", j))
                 failures.append(f"{path}:{line}:{col}: {msg}")

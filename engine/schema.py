@@ -109,6 +109,10 @@ def pack_tests_schema() -> dict[str, Any]:
     # an action is a rule id, or a mapping of rule/kind/target/channel/avoid
     defs["SelectorFields"] = defs.pop("Selector")
     defs["Selector"] = {"anyOf": [{"type": "string", "description": "A rule id."}, {"$ref": "#/$defs/SelectorFields"}]}
+    # why_not: a rule id, or a mapping of rule/target/status/because
+    defs["WhyNotExpectFields"] = defs.pop("WhyNotExpect")
+    defs["WhyNotExpect"] = {"anyOf": [{"type": "string", "description": "A rule id."},
+                                      {"$ref": "#/$defs/WhyNotExpectFields"}]}
     exp = defs["Expectation"]
     exp["minProperties"] = exp["maxProperties"] = 1
     return {"$schema": DRAFT, **schema, "title": "followup pack tests"}

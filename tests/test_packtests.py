@@ -143,7 +143,7 @@ def test_missing_tests_and_empty_folder(tmp_path: Path) -> None:
     ("cases:\n  - name: x\n    expect: [{present: write-note}]\n",
      ["cases.yaml:6:15 (cases.0.expect.0.present): the pack `proactive` has no rule `write-note`\n    fix: did you mean `write-notes`?"]),
     ("cases:\n  - name: x\n    expect: [{present: write-notes, absent: keep-searching}]\n",
-     ["cases.yaml:6:14 (cases.0.expect.0): an expectation has exactly one of present, absent, first, before, due_by, cites (got present, absent)"]),
+     ["cases.yaml:6:14 (cases.0.expect.0): an expectation has exactly one of present, absent, first, before, due_by, cites, why_not (got present, absent)"]),
     ("cases:\n  - name: x\n    expect: [{present: {kind: thank_yuo}}]\n",
      ["cases.yaml:6:25 (cases.0.expect.0.present.kind): Input should be"]),
     ("cases:\n  - name: x\n    with: {interview: {went: grand}}\n    expect: [{present: write-notes}]\n",
