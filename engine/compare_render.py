@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import datetime
 from typing import IO
 
@@ -10,9 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .compare_explain import MissingCell
 from .comparison import SHORT, Comparison, Row
 from .corpus_compare import CorpusComparison
+from .explain_render import delta_text
+from .needsinfo import NeedsInfo
 from .planning import Lane, Plan, PlanEvent
+from .whatif import WhatIf
 
 __all__ = [
     "comparison_text", "comparison_markdown", "comparison_html",
@@ -118,7 +123,48 @@ def _row_html(c: Comparison, r: Row) -> str:
     return f'<tr class="{"disagree" if r.disagree else ""}"><td>{mark}</td><td>{_e(r.label)}</td>{"".join(tds)}</tr>'
 
 
-def comparison_html(c: Comparison) -> str:
+def _explanations_html(missing: Sequence[MissingCell], what_ifs: Sequence[WhatIf], needs: Sequence[NeedsInfo]) -> list[str]:
+    body: list[str] = []
+    if what_ifs:
+        body.append(f"<h2>What if {_e(', '.join(e.text for e in what_ifs[0].edits))}</h2>")
+        body.append("<p class=muted>The table above is for the changed facts. What the change does to each pack's advice:</p>")
+        for w in what_ifs:
+            body.append(f"<h3>{_e(w.pack.title)}</h3><ul class=why>")
+            for a in w.changed:
+                rank = f"#{a.after_rank}" if a.after_rank else f"was #{a.before_rank}"
+                because = "; ".join(delta_text(d) for d in a.because)
+                body.append(f"<li><b>{_e(a.change.replace('_', ' '))}</b>: {_e(a.title)} ({_e(rank)}, "
+                            f"<code>{_e(a.rule)}</code>)" + (f" <span class=muted>because {_e(because)}</span>" if because else "")
+                            + "</li>")
+            if not w.changed:
+                body.append("<li>no change</li>")
+            body.append("</ul>")
+    if missing:
+        body.append("<h2>Why a pack is silent</h2><ul class=why>")
+        for m in missing:
+            what = SHORT.get(m.kind, m.kind) + ("" if m.target == "yourself" else f": {m.target}")
+            body.append(f"<li><b>{_e(m.pack)}</b>, {_e(('no advice against ' if m.avoid else '') + what)}: {_e(m.answer)}</li>")
+        body.append("</ul>")
+    asked = [(n, q) for n in needs for q in n.questions]
+    if asked:
+        runs = sum(n.evaluations for n in needs)
+        body.append(f"<h2>What is missing</h2><p class=muted>Unknown facts whose answers change the advice most, per pack "
+                    f"({runs} evaluations, at most {needs[0].limit} per pack).</p>")
+        for n in needs:
+            if not n.questions:
+                continue
+            body.append(f"<h3>{_e(n.pack.title)}</h3><ol class=why>")
+            for q in n.questions:
+                answers = "".join(f"<li>If {_e(a.answer)}: {_e(a.summary)}</li>" for a in q.answers)
+                body.append(f"<li><b>{_e(q.todo)}</b>: “{_e(q.ask)}” <span class=muted>({_e(q.fact)}, impact "
+                            f"{q.impact:g})</span><ul>{answers}</ul></li>")
+            body.append("</ol>")
+    return body
+
+
+def comparison_html(c: Comparison, *, missing: Sequence[MissingCell] = (), what_ifs: Sequence[WhatIf] = (),
+                    needs: Sequence[NeedsInfo] = ()) -> str:
+    """The comparison page; with the why-not of silent cells, what a --what-if change did, and what is missing."""
     head = "".join(f"<th>{_e(p.title)}<br><span class=muted>{_e(p.name)} v{_e(p.version)}</span></th>" for p in c.packs)
     rows = "\n".join(_row_html(c, r) for r in c.rows)
     body = [f"<h1>Advice compared: {_e(c.position)} at {_e(c.company)}</h1>", f"<p>{_e(_heading(c))}</p>",
@@ -136,6 +182,7 @@ def comparison_html(c: Comparison) -> str:
             body.append("</ul>")
     else:
         body.append("<p>The packs agree on every action.</p>")
+    body += _explanations_html(missing, what_ifs, needs)
     return _PAGE.format(title=_e(f"Advice compared: {c.position}"), body="\n".join(body))
 
 

@@ -11,7 +11,7 @@ from .verdicts import Miss, RuleVerdict, TargetVerdict
 from .whatif import ActionChange, FactDelta, WhatIf
 from .whynot import Explanation, WhyNot
 
-__all__ = ["why_not_text", "explanation_text", "what_if_text", "needs_info_text", "delta_text", "rule_lines", "WIDTH"]
+__all__ = ["why_not_text", "explanation_text", "what_if_text", "what_if_changes_text", "needs_info_text", "delta_text", "rule_lines", "WIDTH"]
 
 WIDTH = 80
 
@@ -204,4 +204,17 @@ def needs_info_text(n: NeedsInfo, *, width: int = WIDTH) -> str:
         lines += _wrap("Not checked (evaluation budget spent): " + "; ".join(n.not_checked) + ".", "", width)
     lines.append("")
     lines.append(f"{n.evaluations} evaluation{'s' * (n.evaluations != 1)} run (at most {n.limit}).")
+    return "\n".join(lines) + "\n"
+
+
+def what_if_changes_text(w: WhatIf, *, width: int = WIDTH) -> str:
+    """Only the changes of a what-if, under the pack's name (for compare, one block per pack)."""
+    lines = [f"{w.pack.title} ({w.pack.name}):"]
+    if not w.changed:
+        lines.append("  no change")
+    for a in w.changed:
+        rank = f"#{a.after_rank}" if a.after_rank else f"was #{a.before_rank}"
+        lines += _wrap(f"{_SIGN[a.change]} {_WORD[a.change]}: {a.title} ({rank}, rule {a.rule})", "  ", width, first="  ")
+        if a.because:
+            lines += _wrap("because " + "; ".join(delta_text(d) for d in a.because), "      ", width)
     return "\n".join(lines) + "\n"

@@ -185,7 +185,7 @@ def _summary(before: Advice, after: Advice, changes: list[ActionChange]) -> str:
     removed = [c for c in changes if c.change == "removed"]
     moved = [c for c in changes if c.change in ("moved_up", "moved_down")]
     timed = [c for c in changes if c.due_changed and c.change not in ("added", "removed")]
-    if _first(before) != _first(after):
+    if _first(before) != _first(after) and not any(c.after_rank == 1 for c in added):
         parts.append(f"#1 becomes {after.actions[0].title} (rule {after.actions[0].rule})" if after.actions
                      else "nothing is left to do")
     if added:

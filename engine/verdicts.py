@@ -232,8 +232,9 @@ def _judge(fact: str, op: str, target: Any, v: Any, values: Mapping[str, Any]) -
         gap = _gap(op, target, v, step)
         scale = 24.0 if "hours" in fact else 1.0
         distance = abs(gap) / scale
-        unit = "hours" if "hours" in fact else "days" if "days" in fact else ""
-        amount = f"{_show(abs(round(gap, 2)))} {unit}".rstrip()
+        unit = "hour" if "hours" in fact else "day" if "days" in fact else ""
+        size = abs(round(gap, 2))
+        amount = f"{_show(size)} {unit}{'s' * (size != 1)}" if unit else _show(size)
         if fact in GROWS:
             if gap > 0:
                 return "wait", distance, f"is {_show(v)}: holds in {amount}" if unit else f"is {_show(v)}: holds with time"

@@ -149,8 +149,11 @@ def _read_query(query: str, cp: CompiledPack) -> tuple[Matched, str, str]:
 
 
 def why_not(engine: Engine, facts: FactsInput, query: str, pack: PackSpec = "conservative",
-            at: datetime | str | None = None) -> WhyNot:
-    """Why `pack` does (not) propose `query` (a rule id, an action kind or a channel) for `facts` at `at`."""
+            at: datetime | str | None = None, *, avoid: bool = False) -> WhyNot:
+    """Why `pack` does (not) propose `query` (a rule id, an action kind or a channel) for `facts` at `at`.
+
+    With `avoid`, the question is about "don't ..." advice of that kind or channel instead.
+    """
     cp = engine.load_pack(pack)
     matched, key, meaning = _read_query(query, cp)
     ev = evaluate_with_verdicts(engine, facts, cp, at)
@@ -159,9 +162,11 @@ def why_not(engine: Engine, facts: FactsInput, query: str, pack: PackSpec = "con
     def about(kind: str, channel: str, rule: str) -> bool:
         return {"rule": rule, "action": kind, "channel": channel}[matched] == key
 
-    verdicts = [v for v in ev.verdicts if about(v.action, v.channel, v.rule) and (matched == "rule" or not v.avoid)]
-    proposed = [a for a in advice.actions if about(a.kind, a.channel, a.rule) and (matched == "rule" or not a.avoid)]
-    against = [a for a in advice.actions if a.avoid and matched != "rule" and about(a.kind, a.channel, a.rule)]
+    verdicts = [v for v in ev.verdicts if about(v.action, v.channel, v.rule) and (matched == "rule" or v.avoid == avoid)]
+    proposed = [a for a in advice.actions if about(a.kind, a.channel, a.rule) and (matched == "rule" or a.avoid == avoid)]
+    against = [a for a in advice.actions if a.avoid and not avoid and matched != "rule" and about(a.kind, a.channel, a.rule)]
+    if avoid and matched != "rule":
+        meaning = f"advice against {meaning}"
     verdicts.sort(key=lambda v: miss_key(v.targets[0].status, v.targets[0].to_change, v.targets[0].distance)
                   if v.targets else (9, 0, 0.0))
     return WhyNot(query=query, matched=matched, meaning=meaning, pack=advice.pack, at=advice.at, proposed=proposed,

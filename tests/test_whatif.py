@@ -167,3 +167,50 @@ def test_subprocess_what_if() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "− removed: Ask Jordan Okafor about the status by email" in proc.stdout
     assert "+ added: Ask Jordan Okafor about the status by email" in proc.stdout
+
+
+# --- compare and plan --------------------------------------------------------------------------
+
+
+def test_compare_what_if_compares_the_changed_facts_and_says_what_changed_per_pack() -> None:
+    runner = CliRunner()
+    args = ["compare", str(JUST_AFTER), "--packs", "conservative,proactive", "--at", JUST_AT,
+            "--what-if", "interviewers[0].thank_you.at=now"]
+    res = runner.invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    rows = {(r["kind"], r["target"]) for r in data["comparison"]["rows"]}
+    assert ("thank_you", "Priya Natarajan") in rows and ("thank_you", "Dana Lee") not in rows
+    assert [w["pack"]["name"] for w in data["what_if"]] == ["conservative", "proactive"]
+    for w in data["what_if"]:
+        assert [(a["change"], a["target"]) for a in w["actions"] if a["change"] != "unchanged"] == [("removed", "Dana Lee")]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert "Conservative (conservative):\n  − removed: Send a thank-you to Dana Lee" in res.output
+
+
+def test_plan_what_if_lists_what_each_plan_does_differently() -> None:
+    runner = CliRunner()
+    args = ["plan", str(JUST_AFTER), "--packs", "conservative,proactive", "--from", JUST_AT, "--days", "10",
+            "--what-if", "interviewers[0].thank_you.at=now"]
+    res = runner.invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    dropped = [(c["pack"], c["label"]) for c in data["what_if"] if c["change"] == "dropped"]
+    assert ("conservative", "thank-you: Dana Lee (email)") in dropped or any("Dana Lee" in lbl for _, lbl in dropped)
+    assert all("Dana Lee" in c["label"] or c["change"] != "dropped" for c in data["what_if"])
+    lane = next(ln for ln in data["lanes"] if ln["pack"]["name"] == "proactive")
+    assert not [e for e in lane["events"] if e["type"] == "done" and e["kind"] == "thank_you" and e["target"] == "Dana Lee"]
+    res = runner.invoke(cli, args)
+    assert "changes (the plan above is for the changed facts)" in " ".join(res.output.split())
+
+
+def test_compare_page_carries_why_not_what_if_and_needs_info(tmp_path: Path) -> None:
+    out = tmp_path / "compare.html"
+    res = CliRunner().invoke(cli, ["compare", str(WAITING), "--at", WAITING_AT, "--packs", "conservative,proactive",
+                                   "--what-if", "decision.expected_by=2026-11-19", "--format", "html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert "<h2>What if decision.expected_by=2026-11-19</h2>" in page
+    assert "<h2>Why a pack is silent</h2>" in page and "<h2>What is missing</h2>" in page
+    assert "email-when-date-passes" in page

@@ -263,3 +263,21 @@ def test_the_lost_in_ranking_key_is_the_evaluations(engine: followup.Engine) -> 
                 cr = next(c for c in cp.rules if c.rule.id == a.rule)
                 key = _sort_key(cr, _when(cr, derived, cp), derived)
                 assert (-key[0], key[2]) == (a.score, a.due), (example.name, pack, a.rule)
+
+
+def test_compare_explain_says_why_a_pack_is_silent(engine: followup.Engine) -> None:
+    from followup.compare_explain import missing_cells
+    from followup.comparison import compare
+
+    facts = followup.load_facts(WAITING)
+    packs = ["conservative", "proactive", "tech-industry"]
+    c = compare(facts, packs, WAITING_AT, engine=engine)
+    cells = {(m.pack, m.kind, m.target): m for m in missing_cells(engine, c, facts, packs)}
+    assert cells[("conservative", "formal_letter", "Jordan Okafor")].rule is None
+    assert "conservative has no rule that gives formal letter" in cells[("conservative", "formal_letter", "Jordan Okafor")].answer
+    # proactive gives no "don't phone" for the company: its nearest such rule and what it misses
+    silent = cells[("proactive", "status_check", "the company")]
+    assert silent.avoid and silent.rule is not None and silent.nearest is not None and silent.nearest.misses
+    res = CliRunner().invoke(cli, ["compare", str(WAITING), "--at", WAITING_AT, "--explain"])
+    assert res.exit_code == 0, res.output
+    assert "Why a pack is silent:" in res.output and "What is missing?" in res.output

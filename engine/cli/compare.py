@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 import click
 
 from ..casefiles import case_at
+from ..compare_explain import plan_changes
 from ..compare_render import (
     comparison_html,
     comparison_markdown,
@@ -23,10 +26,20 @@ from ..compare_render import (
 )
 from ..comparison import compare as compare_packs
 from ..corpus_compare import compare_corpus
+from ..engine import resolve_at
 from ..facts import Facts, load_facts
 from ..planning import plan as plan_packs
+from ..whatif import apply_changes
 from ..yamlio import atomic_write
 from .base import cli, engine_from, failing_input
+from .explaining import (
+    WHAT_IF_HELP,
+    compare_explained,
+    compare_extras_text,
+    extras_json,
+    plan_changes_html,
+    plan_changes_text,
+)
 
 __all__ = ["compare", "plan"]
 
@@ -73,10 +86,13 @@ def _emit(text: str | bytes, output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
               show_default=True)
 @click.option("--output", "-o", default=None, help="Write to this file instead of standard output.")
+@click.option("--what-if", "what_if", multiple=True, metavar="PATH=VALUE", help=WHAT_IF_HELP)
+@click.option("--explain", is_flag=True, help="Also say why a pack gives nothing where another gives something, and "
+                                              "which unknown facts matter (the HTML page always does).")
 @click.pass_context
 @failing_input
 def compare(ctx: click.Context, facts: str | None, packs: str | None, at: str | None, corpus: str | None,
-            fmt: str, output: str | None) -> None:
+            fmt: str, output: str | None, what_if: tuple[str, ...], explain: bool) -> None:
     """Compare what each pack advises for FACTS, side by side, marking where they disagree.
 
     With --corpus DIR, compare the packs over every case in DIR: how often they agree on the top
@@ -100,16 +116,30 @@ def compare(ctx: click.Context, facts: str | None, packs: str | None, at: str | 
             _text(lambda f: corpus_text(result, file=f), output)
         return
     assert facts is not None
-    f, when = _facts_and_time(facts, at)
+    original, when = _facts_and_time(facts, at)
+    f = original
+    if what_if:
+        when = resolve_at(when, original)
+        f = apply_changes(original, what_if, when)[0]
     comparison = compare_packs(f, chosen, when, engine=engine)
+    specs: list[str | Path] = list(chosen) if chosen else list(engine.pack_paths().values())
+    extras = compare_explained(engine, original, f, comparison, specs, what_if, explain or fmt == "html")
     if fmt == "json":
-        _emit(comparison.to_json() + "\n", output)
+        _emit(extras_json({"comparison": comparison.model_dump(mode="json")}, extras) if extras
+              else comparison.to_json() + "\n", output)
     elif fmt == "markdown":
-        _emit(comparison_markdown(comparison), output)
+        _emit(comparison_markdown(comparison) + ("\n```text\n" + compare_extras_text(extras) + "```\n" if extras else ""),
+              output)
     elif fmt == "html":
-        _emit(comparison_html(comparison), output)
+        _emit(comparison_html(comparison, missing=extras.get("why_not", ()), what_ifs=extras.get("what_if", ()),
+                              needs=extras.get("needs_info", ())), output)
     else:
-        _text(lambda fh: comparison_text(comparison, file=fh), output)
+        def write(fh: IO[str]) -> None:
+            comparison_text(comparison, file=fh)
+            if extras:
+                fh.write("\n" + compare_extras_text(extras))
+
+        _text(write, output)
 
 
 def _text(write: Callable[[IO[str]], None], output: str | None) -> None:
@@ -137,10 +167,11 @@ def _text(write: Callable[[IO[str]], None], output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html", "svg", "png"]),
               default="text", show_default=True)
 @click.option("--output", "-o", default=None, help="Write to this file (needed for png).")
+@click.option("--what-if", "what_if", multiple=True, metavar="PATH=VALUE", help=WHAT_IF_HELP)
 @click.pass_context
 @failing_input
 def plan(ctx: click.Context, facts: str, pack: str | None, packs: str | None, days: int, start: str | None,
-         replies: str, fmt: str, output: str | None) -> None:
+         replies: str, fmt: str, output: str | None, what_if: tuple[str, ...]) -> None:
     """Simulate following each pack for the days ahead and show the dated plan.
 
     Each moment the pack is asked what to do, what is due is assumed done, and by default nobody answers.
@@ -150,8 +181,17 @@ def plan(ctx: click.Context, facts: str, pack: str | None, packs: str | None, da
         raise click.UsageError("--format png needs --output FILE.png")
     engine = engine_from(ctx)
     f, when = _facts_and_time(facts, start)
+    changes = []
+    if what_if:
+        when = resolve_at(when, f)
+        before = plan_packs(f, _pack_list(packs, pack), when, days, replies, engine=engine)
+        f = apply_changes(f, what_if, when)[0]
     result = plan_packs(f, _pack_list(packs, pack), when, days, replies, engine=engine)
-    if fmt == "json":
+    if what_if:
+        changes = plan_changes(before, result)
+    if fmt == "json" and what_if:
+        _emit(extras_json(json.loads(result.to_json()), {"what_if": changes}), output)
+    elif fmt == "json":
         _emit(result.to_json() + "\n", output)
     elif fmt == "markdown":
         _emit(plan_markdown(result), output)
@@ -163,9 +203,17 @@ def plan(ctx: click.Context, facts: str, pack: str | None, packs: str | None, da
         elif fmt == "svg":
             _emit(render_svg(result), output)
         else:
-            _emit(plan_html(result, render_svg(result)), output)
+            page = plan_html(result, render_svg(result))
+            if what_if:
+                page = page.replace("</body>", plan_changes_html(what_if, changes) + "</body>")
+            _emit(page, output)
     else:
-        _text(lambda fh: plan_text(result, file=fh), output)
+        def write(fh: IO[str]) -> None:
+            plan_text(result, file=fh)
+            if what_if:
+                fh.write("\n" + plan_changes_text(what_if, changes))
+
+        _text(write, output)
     if result.stuck:
         for lane in result.stuck:
             click.echo(f"Error: the {lane.pack.name} plan got stuck on day {lane.end.day}: {lane.end.message}", err=True)
