@@ -93,7 +93,7 @@ def test_nearest_miss_first_by_conditions_then_distance(engine: followup.Engine,
     assert [(r.targets[0].to_change, r.targets[0].distance) for r in w.rules] == [(1, 1.0), (1, 6.0), (2, 2.0)]
     assert all(r.status == "later" for r in w.rules[:2])  # time alone will do it
     assert w.rules[2].status == "needs_change"
-    assert "holds in 1 days" in w.rules[0].targets[0].misses[0].note
+    assert "holds in 1 day" in w.rules[0].targets[0].misses[0].note
 
 
 def test_any_takes_the_cheapest_branch_and_not_flips(tmp_path: Path) -> None:
