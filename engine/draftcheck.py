@@ -19,7 +19,7 @@ import jinja2
 import jinja2.meta
 
 from .catalogue import ACTIONS
-from .drafts import BUILTIN_TEMPLATES, DRAFT_KINDS, environment, pack_template_dirs, render_draft
+from .drafts import BUILTIN_TEMPLATES, DRAFT_KINDS, environment, pack_template_dirs, render_draft, variants
 from .errors import Problem
 from .facts import Facts, parse_facts
 from .results import Action
@@ -104,18 +104,45 @@ def template_problems(origin: str | Path, name: str) -> list[Problem]:
 
 def _render_samples(env: Any, fname: str, kind: str) -> Problem | None:
     deadline = time.monotonic() + _VALIDATION_SECONDS
+    letters: dict[str, str] = {}  # what each interviewer of the first sample gets, names blanked
     try:
         template = env.template(fname)
         for formal, interested in ((False, True), (True, False)):
             facts = sample_facts(formal=formal, interested=interested)
             now = facts.interview.end
+            numbers = variants(facts)
             for medium in ACTIONS[kind].channels:
-                for i, person in enumerate(facts.people):
-                    render_draft(env, template, _action(kind, medium, person, now), person, facts, now, i)
+                for person in facts.people:
+                    draft = render_draft(env, template, _action(kind, medium, person, now), person, facts, now,
+                                         numbers[person.name.casefold()])
+                    if not formal and medium == ACTIONS[kind].channels[0] and person in facts.interviewers:
+                        letters[person.name] = _blanked(draft.body, facts)
                     if time.monotonic() > deadline:
                         return Problem(f"rendering {fname} for the sample interviews takes over {_VALIDATION_SECONDS:g} s",
                                        file=str(template.filename), severity="warning", code="template-slow",
                                        hint="simplify the template; a draft renders in milliseconds")
     except TemplateError as exc:
         return exc.problems[0]
+    if kind in _ONE_EACH:
+        seen: dict[str, str] = {}
+        for name, letter in letters.items():
+            if letter in seen:
+                return Problem(f"{fname} gives {seen[letter]} and {name} the same letter apart from their names "
+                               "(a panel of eight was tried)", file=str(template.filename), severity="warning",
+                               code="template-same-letter",
+                               hint="each person should get a different letter (ADVICE.md T1): vary the wording "
+                                    "with `variant`, a number 0-11 that differs for each person")
+            seen[letter] = name
     return None
+
+
+# Kinds where each person should get their own letter (T1, F5, T8).
+_ONE_EACH = ("thank_you", "second_follow_up", "formal_letter")
+
+
+def _blanked(text: str, facts: Facts) -> str:
+    for p in facts.people:
+        for part in sorted({p.name, *p.name.split(), p.title or ""}, key=len, reverse=True):
+            if part:
+                text = text.replace(part, "X")
+    return text

@@ -53,25 +53,26 @@ def draft_mistakes(text: str, person: Person, facts: Facts) -> list[str]:
     out: list[str] = []
     names = [p.name for p in facts.people] + [facts.candidate.name]
     known = _name_words(names)
+    by_fold = {_fold(w): w for w in known}
+    by_case = {w.casefold(): w for w in known if w[:1].isupper()}
+    long_ = [w for w in known if len(w) >= 5]
     for word in dict.fromkeys(_WORD.findall(text)):
         if word in known or not word[:1].isupper():
             continue
-        for right in known:
-            accents = _fold(word) == _fold(right)
-            case = word.casefold() == right.casefold() and not word.isupper()
-            typo = len(right) >= 5 and len(word) >= 4 and word[0] == right[0] and _near(word, right)
-            if accents or case or typo:
-                out.append(f"writes {word!r} where the facts spell {right!r}")
-                break
+        right = by_fold.get(_fold(word)) or (by_case.get(word.casefold()) if not word.isupper() else None)
+        if right is None and len(word) >= 4:
+            right = next((w for w in long_ if w[0] == word[0] and _near(word, w)), None)
+        if right is not None:
+            out.append(f"writes {word!r} where the facts spell {right!r}")
+    folded = _fold(text)
     for p in facts.people:
-        if p.title and p.title not in text:
-            variant = re.search(re.escape(_fold(p.title)), _fold(text), re.IGNORECASE)
+        if p.title and len(p.title.split()) > 1 and p.title not in text:
+            variant = re.search(rf"\b{re.escape(_fold(p.title))}\b", folded, re.IGNORECASE)
             if variant:
-                written = text[variant.start():variant.end()] if len(_fold(text)) == len(text) else variant.group(0)
-                out.append(f"writes the title {written!r} where the facts have {p.title!r}")
+                out.append(f"writes the title {variant.group(0)!r} where the facts have {p.title!r}")
     for m in re.finditer(r"\bas (?:an? |the |our )?([^,.;:\n]+)", text):
         said = m.group(1).strip()
-        titles = {p.title for p in facts.people if p.title}
+        titles = {p.title for p in facts.people if p.title and p.title != facts.position.title}
         wrong = [t for t in titles if said.startswith(t) and t != person.title]
         if wrong and not (person.title and said.startswith(person.title)) and not any(
                 p.name in text[max(0, m.start() - 60):m.start()] for p in facts.people if p.title == wrong[0]):

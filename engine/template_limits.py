@@ -99,9 +99,10 @@ def _size(value: Any) -> int:
 
 
 def _check_format(fmt: Any) -> None:
-    # A width or precision in a format string is the one way `%` and `format` grow text.
-    if isinstance(fmt, str) and any(len(n) > 4 for n in _FORMAT_NUMBER.findall(fmt)):
-        raise _refuse("uses a format width or precision over 9,999")
+    # A width or precision in a format string is the one way `%` and `format` grow text;
+    # `*` would take it from the arguments, unchecked, so it is not offered.
+    if isinstance(fmt, str) and (any(len(n) > 4 for n in _FORMAT_NUMBER.findall(fmt)) or "*" in fmt):
+        raise _refuse("uses a format width or precision over 9,999 (or `*`)")
 
 
 def binop(op: str, left: Any, right: Any) -> Any:

@@ -278,3 +278,15 @@ def test_as_a_subprocess_an_edit_survives_a_rerun(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert tomas.read_text().endswith("P.S. Edited by hand.\n")
     assert "kept your edit of thank_you-tomas-o-briain.txt" in p.stderr
+
+
+def test_validate_warns_when_a_template_gives_two_people_the_same_letter(engine: Engine, tmp_path: Path) -> None:
+    pack = tmp_path / "p" / "proactive.yaml"
+    (pack.parent / "templates").mkdir(parents=True)
+    pack.write_text(engine.pack_paths()["proactive"].read_text())
+    (pack.parent / "templates" / "thank_you.txt.j2").write_text(
+        "Subject: Thanks\n\nDear {{ person.name }},\n\nThank you for the interview.\n\n{{ candidate.name }}\n")
+    r = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert r.exit_code == 1
+    assert "warning: thank_you.txt.j2 gives" in r.output and "the same letter apart from their names" in r.output
+    assert "`variant`" in r.output

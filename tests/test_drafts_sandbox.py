@@ -158,6 +158,7 @@ BOMBS = {
     "doubling": "{% set ns = namespace(s='a') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
     "power": "{{ 9 ** (9 ** 9) }}",
     "width": "{{ 'x'|center(10**9) }}{{ '%099999999d' % 1 }}",
+    "star width": "{{ '%*d'|format(10**9, 1) }}{{ '%-*s' % (10**9, 'x') }}",
     "output": "{% for i in range(10000) %}{{ 'x' * 30000 }}{% endfor %}",
     "captured output": "{% set x %}{% for i in range(10000) %}{{ 'x' * 30000 }}{% endfor %}{% endset %}",
     "recursion": "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
