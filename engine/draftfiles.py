@@ -146,6 +146,12 @@ def write_drafts(folder: Path, drafts: list[Draft], facts: Facts, now: datetime)
     report = FolderReport(folder)
     with _locked(folder):
         files = _load(folder, report)
+        if not files and not (folder / MANIFEST).exists():
+            legacy = sorted(p.name for p in folder.glob("[0-9][0-9]-*.txt"))
+            if legacy:  # written by an earlier followup, named by rank: not ours to judge, so left alone
+                report.notes.append(f"{len(legacy)} older rank-numbered draft{'s' * (len(legacy) != 1)} "
+                                    f"({legacy[0]}{', ...' if len(legacy) > 1 else ''}) left as they are: "
+                                    "delete them when you no longer need them")
         wanted = {d.filename: d for d in drafts}
         for name, draft in wanted.items():
             files[name] = _write_one(folder, name, draft, files.get(name), now, report)
@@ -169,6 +175,9 @@ def _write_one(folder: Path, name: str, draft: Draft, entry: dict[str, Any] | No
     current = _file_sha(path)
     meta = {"kind": draft.action.kind, "person": draft.person.name, "medium": draft.medium}
     if current is None and not path.exists():
+        beside = folder / _beside(name, "new")
+        if entry is not None and _file_sha(beside) == entry.get("new_sha256"):
+            beside.unlink()  # you deleted the draft you had edited: the text offered beside it goes too
         atomic_write(path, text)
         report.written.append(name)
         return {**meta, "sha256": new_sha, "written": now.isoformat()}

@@ -110,6 +110,7 @@ def test_thank_yous_have_the_shape_of_t4(engine: Engine) -> None:
     for d in render_drafts(engine.advise(facts, "proactive", AT), facts, pm=engine.pm):
         paragraphs = _paragraphs(d.body)
         assert len(paragraphs) == 3, d.body
+        assert not re.search(r"[a-z][.;,][A-Z]", d.body), d.body  # no sentences glued together
         assert re.search(r"\bthank", paragraphs[0], re.I)
         assert re.search(r"\b(role|position)\b", paragraphs[1]) and re.search(r"\bfits?\b", paragraphs[1])
         assert re.search(r"\bthank", paragraphs[2], re.I) and "in touch" in paragraphs[2]
@@ -290,3 +291,49 @@ def test_validate_warns_when_a_template_gives_two_people_the_same_letter(engine:
     assert r.exit_code == 1
     assert "warning: thank_you.txt.j2 gives" in r.output and "the same letter apart from their names" in r.output
     assert "`variant`" in r.output
+
+
+def test_two_runs_at_once_on_one_folder_leave_one_consistent_set(engine: Engine, tmp_path: Path) -> None:
+    import json
+    import threading
+
+    facts = load_facts(JUST_AFTER)
+    advice = engine.advise(facts, "proactive", AT)
+    out = tmp_path / "drafts"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for _ in range(5):
+                [r] = engine.deliver(advice, [f"drafts:{out}"], facts=facts)
+                assert r.status == "delivered", r.detail
+        except BaseException as exc:  # reported below, with the thread's own assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    manifest = json.loads((out / ".followup-drafts.json").read_text())["files"]
+    assert files == sorted(manifest) and len(files) == 4  # no .new copies: nobody edited anything
+
+
+def test_deleting_an_edited_draft_takes_its_offered_text_too_and_old_rank_files_are_named(tmp_path: Path) -> None:
+    out = tmp_path / "drafts"
+    out.mkdir()
+    (out / "01-thank_you-dana-lee.txt").write_text("from an older followup\n")
+    r = _advise(JUST_AFTER, out, AT)
+    assert "1 older rank-numbered draft (01-thank_you-dana-lee.txt) left as they are" in r.stderr
+    assert (out / "01-thank_you-dana-lee.txt").read_text() == "from an older followup\n"
+    dana = out / "thank_you-dana-lee.txt"
+    dana.write_text("my own version\n")
+    _advise(JUST_AFTER, out, "2026-11-18T08:30")
+    assert (out / "thank_you-dana-lee.new.txt").exists()
+    dana.unlink()
+    r = _advise(JUST_AFTER, out, "2026-11-18T08:30")
+    assert "1 new" in r.stderr and "yesterday" in dana.read_text()
+    assert not (out / "thank_you-dana-lee.new.txt").exists()
+    assert "older rank-numbered" not in r.stderr  # said once, when the folder was first used
