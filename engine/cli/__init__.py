@@ -7,7 +7,7 @@ command modules -> `base` -> the library.
 
 from __future__ import annotations
 
-from . import advise, authoring, compare, delivery, init  # noqa: F401  (register their commands)
+from . import advise, authoring, batch, compare, delivery, init  # noqa: F401  (register their commands)
 from .base import cli
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,182 @@
+"""followup batch: JSON Lines in, one result line per input out, bad lines as located error lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import casegen
+import followup
+from followup.batch import BatchEvaluator, evaluate_lines
+from followup.batchfile import line_ranges, run_batch
+from followup.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "just-after.yaml"
+FOLLOWUP = Path(sys.executable).with_name("followup")
+
+
+def results(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,200 generated cases, three of them broken (bad JSON, bad email, round as text)."""
+    return casegen.write(tmp_path_factory.mktemp("batch") / "cases.jsonl", 1200, [17, 600, 1199])
+
+
+@pytest.fixture(scope="module")
+def one_worker(big: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("out") / "one.jsonl"
+    result = CliRunner().invoke(cli, ["batch", str(big), "-o", str(out), "--pack", "proactive", "--workers", "1"])
+    return out, result
+
+
+def test_every_input_gets_a_result_line_and_bad_lines_name_their_line(one_worker: tuple[Path, object]) -> None:
+    out, result = one_worker
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    rows = results(out)
+    assert len(rows) == 1200
+    assert [r["line"] for r in rows] == list(range(1, 1201))
+    bad = [r for r in rows if not r["ok"]]
+    assert [r["line"] for r in bad] == [17, 600, 1199]
+    by_line = {r["line"]: r["problems"] for r in bad}
+    assert by_line[17][0]["code"] == "json" and by_line[17][0]["line"] == 17 and by_line[17][0]["column"]
+    assert by_line[600][0]["path"] == "facts.interviewers.0.email"
+    assert by_line[1199][0]["path"] == "facts.interview.round" and by_line[1199][0]["hint"]
+    assert all(p["file"] == str(out.parent.parent / "x") or p["file"].endswith("cases.jsonl") for ps in by_line.values() for p in ps)
+    assert "1200 inputs: 1197 evaluated, 3 errors" in result.output  # type: ignore[attr-defined]
+    assert "lines 17, 600, 1199" in result.output  # type: ignore[attr-defined]
+
+
+def test_results_are_what_advise_says_for_the_same_case(one_worker: tuple[Path, object], big: Path) -> None:
+    out, _ = one_worker
+    rows = results(out)
+    engine = followup.Engine()
+    for n in (1, 2, 3, 700, 1198):
+        case = orjson.loads(big.read_bytes().splitlines()[n - 1])
+        expected = engine.advise(case["facts"], "proactive", case["at"])
+        assert rows[n - 1]["id"] == f"case-{n}"
+        assert rows[n - 1]["advice"] == json.loads(expected.model_dump_json())
+
+
+def test_stdin_to_stdout_as_a_subprocess(tmp_path: Path) -> None:
+    data = b"".join(casegen.lines(40, [5], envelope=False))
+    proc = subprocess.run([str(FOLLOWUP), "batch", "-", "--pack", "conservative", "--at", "2026-11-20T09:00"],
+                          input=data, capture_output=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    rows = [orjson.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 40 and [r.get("id") for r in rows] == [f"case-{i}" if i != 5 else None for i in range(1, 41)]
+    assert [r["line"] for r in rows if not r["ok"]] == [5]
+    assert all(r["advice"]["at"].startswith("2026-11-20") for r in rows if r["ok"])
+    assert proc.stderr.decode().strip().startswith("40 inputs: 39 evaluated, 1 error")
+    assert "\x1b[" not in proc.stderr.decode()  # no progress bar when stderr is not a terminal
+
+
+def test_blank_lines_are_skipped_but_counted_and_all_good_exits_0(tmp_path: Path) -> None:
+    good = list(casegen.lines(3, envelope=False))
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(good[0] + b"\n   \n" + good[1] + good[2].rstrip(b"\n"))  # no newline at the end
+    result = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert [r["line"] for r in results(tmp_path / "out.jsonl")] == [1, 4, 5]
+
+
+def test_each_line_is_judged_at_its_own_time_when_it_gives_one(tmp_path: Path) -> None:
+    """Walk one case over two weeks: the thank-you goes from today to overdue to past its point."""
+    facts = followup.load_facts(EXAMPLE).model_dump(mode="json", by_alias=True)
+    days = [f"2026-11-{d}T18:00" for d in (17, 18, 20, 24, 30)]
+    lines = [orjson.dumps({"id": d, "at": d, "facts": facts}) for d in days]
+    rows = [orjson.loads(r) for r in evaluate_lines(lines, "proactive")]
+    engine = followup.Engine()
+    for d, row in zip(days, rows, strict=True):
+        expected = engine.advise(facts, "proactive", d)
+        assert [a["rule"] for a in row["advice"]["actions"]] == [a.rule for a in expected.actions], d
+        assert [a["urgency"] for a in row["advice"]["actions"]] == [a.urgency for a in expected.actions], d
+    urgencies = [{a["urgency"] for a in r["advice"]["actions"] if a["kind"] == "thank_you"} for r in rows]
+    assert urgencies[0] == {"today"} and "overdue" in urgencies[1]
+
+
+def test_several_packs_key_the_advice_by_pack_name(tmp_path: Path) -> None:
+    src = casegen.write(tmp_path / "in.jsonl", 4)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["batch", str(src), "-o", str(out), "--packs", "conservative,tech-industry"])
+    assert result.exit_code == 0, result.output
+    for row in results(out):
+        assert list(row["advice"]) == ["conservative", "tech-industry"]
+        assert row["advice"]["tech-industry"]["pack"]["name"] == "tech-industry"
+
+
+def test_envelope_and_mapping_problems_are_located(tmp_path: Path) -> None:
+    facts = followup.load_facts(EXAMPLE).model_dump(mode="json", by_alias=True)
+    items = [
+        {"facts": facts, "id": 7, "when": "now"},                      # unknown envelope field
+        {"facts": facts, "at": "next tuesday"},                         # a time that is not one
+        {"facts": [1, 2]},                                              # facts not an object
+        b"[1, 2]",                                                      # a line that is not an object
+        {**facts, "id": {"nested": True}},                             # id of any JSON kind is echoed
+    ]
+    rows = [orjson.loads(r) for r in evaluate_lines(items, "conservative", "2026-11-18T09:00", source="mem")]
+    assert rows[0]["problems"][0]["path"] == "when" and rows[0]["id"] == 7
+    assert rows[1]["problems"][0]["path"] == "at" and "ISO 8601" in rows[1]["problems"][0]["hint"]
+    assert rows[2]["problems"][0]["code"] == "not_facts"
+    assert rows[3]["problems"][0]["code"] == "not_facts" and rows[3]["line"] == 4
+    assert rows[4]["ok"] and rows[4]["id"] == {"nested": True}
+
+
+def test_bad_pack_or_time_fails_before_writing_anything(tmp_path: Path) -> None:
+    src = casegen.write(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    out.write_text("kept\n")
+    r1 = CliRunner().invoke(cli, ["batch", str(src), "-o", str(out), "--pack", "proactiv"])
+    assert r1.exit_code == 2 and "did you mean `proactive`" in r1.output
+    r2 = CliRunner().invoke(cli, ["batch", str(src), "-o", str(out), "--at", "soon"])
+    assert r2.exit_code == 2 and "ISO 8601" in r2.output
+    r3 = CliRunner().invoke(cli, ["batch", str(tmp_path / "nope.jsonl")])
+    assert r3.exit_code == 2 and "no file at" in r3.output
+    assert out.read_text() == "kept\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]  # no partial file left
+
+
+def test_two_workers_write_the_same_lines_in_order_and_report_progress(one_worker: tuple[Path, object], big: Path,
+                                                                        tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None]] = []
+    summary = run_batch(big, tmp_path / "two.jsonl", "proactive", datetime(2026, 11, 20, tzinfo=UTC), workers=2,
+                        progress=lambda done, total: seen.append((done, total)))
+    assert (tmp_path / "two.jsonl").read_bytes() == one_worker[0].read_bytes()  # every line gives its own `at`
+    assert summary.inputs == 1200 and summary.errors == 3 and summary.error_lines == [17, 600, 1199]
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones) and seen[-1] == (1200, 1200)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), max_size=40), st.integers(1, 12))
+def test_line_ranges_cover_the_file_and_start_on_lines(tmp_path_factory: pytest.TempPathFactory, rows: list[bytes],
+                                                      parts: int) -> None:
+    path = tmp_path_factory.mktemp("r") / "f"
+    data = b"\n".join(rows)
+    path.write_bytes(data)
+    ranges = line_ranges(path, parts)
+    if not data:
+        assert ranges == []
+        return
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(a < b for a, b in ranges) and all(ranges[k][1] == ranges[k + 1][0] for k in range(len(ranges) - 1))
+    assert all(data[a - 1:a] == b"\n" for a, _ in ranges[1:])
+
+
+def test_evaluator_compiles_once_and_rejects_a_pack_given_twice() -> None:
+    ev = BatchEvaluator(["conservative", "proactive"], "2026-11-18T09:00")
+    assert [cp.name for cp in ev.packs] == ["conservative", "proactive"]
+    with pytest.raises(followup.PackNotFound, match="twice"):
+        BatchEvaluator(["conservative", "conservative"])
