@@ -175,9 +175,9 @@ def _write_one(folder: Path, name: str, draft: Draft, entry: dict[str, Any] | No
     current = _file_sha(path)
     meta = {"kind": draft.action.kind, "person": draft.person.name, "medium": draft.medium}
     if current is None and not path.exists():
-        beside = folder / _beside(name, "new")
-        if entry is not None and _file_sha(beside) == entry.get("new_sha256"):
-            beside.unlink()  # you deleted the draft you had edited: the text offered beside it goes too
+        offered = folder / _beside(name, "new")
+        if entry is not None and _file_sha(offered) == entry.get("new_sha256"):
+            offered.unlink()  # you deleted the draft you had edited: the text offered beside it goes too
         atomic_write(path, text)
         report.written.append(name)
         return {**meta, "sha256": new_sha, "written": now.isoformat()}
