@@ -2,7 +2,7 @@
 
 Each unknown the facts leave open (no decision date, nobody named to give
 the decision, no hiring manager marked, an email address or contact details
-not known) is a question to ask, with a few plausible answers. Every answer
+not known, no country for the public holidays) is a question to ask, with a few plausible answers. Every answer
 is evaluated (the facts changed as `--what-if` would change them, at the
 same moment, under the same pack) and compared with the advice as it is; a
 question matters as much as its answer that changes the top of the ranking
@@ -123,6 +123,11 @@ def unknowns(facts: Facts, at: datetime) -> list[_Unknown]:
                             "Which of your interviewers is the hiring manager?",
                             [(f"{p.name} is", [f"interviewers[{i}].role=hiring_manager"])
                              for i, p in enumerate(facts.interviewers) if i][:3]))
+    country = country_of_zone(facts.position.timezone) if facts.position.country is None else None
+    if country is not None:
+        out.append(_Unknown("country", "position.country", "Record the company's country",
+                            "Which country is the company in (whose public holidays does it keep)?",
+                            [(f"it is in {country} (from its time zone)", [f"position.country={country}"])]))
     for group in ("interviewers", "arrangers"):
         for i, p in enumerate(getattr(facts, group)):
             address = f"{_slug(p.name)}@address.invalid"
@@ -139,6 +144,27 @@ def unknowns(facts: Facts, at: datetime) -> list[_Unknown]:
                                     f"Do you have {p.name}'s card, with their exact name and title?",
                                     [("you have them", [f"{group}[{i}].contact_known=true"])]))
     return out
+
+
+def country_of_zone(zone: str) -> str | None:
+    """The country of an IANA time zone (tzdata's zone.tab), if the holiday tables know it."""
+    from importlib import resources
+
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        try:
+            with open("/usr/share/zoneinfo/zone.tab", encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError:
+            return None
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#") and parts[2] == zone:
+            from .businesstime import supported_countries
+
+            return parts[0] if parts[0] in supported_countries() else None
+    return None
 
 
 def _quote(text: str) -> str:

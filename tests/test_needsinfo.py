@@ -114,3 +114,23 @@ def test_subprocess_needs_info() -> None:
                            "--needs-info"], capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert "Ask when they will decide" in proc.stdout and "Get Tomás Ó Briain's email address" in proc.stdout
+
+
+def test_the_company_country_matters_when_a_holiday_moves_a_due_time(engine: followup.Engine) -> None:
+    from followup.inputs import resolve_at
+    from followup.whatif import apply_changes
+
+    facts = followup.load_facts(WAITING)  # New York, no country given: only weekends are skipped
+    at = resolve_at("2026-11-24T15:00:00+00:00", facts)
+    sent = apply_changes(facts, ["follow_ups[+]={at: 2026-11-23T10:00, channel: email, to: [Jordan Okafor]}"], at)[0]
+    n = engine.needs_info(sent, "conservative", at)
+    country = next(q for q in n.questions if q.id == "country")
+    (answer,) = country.answers
+    assert answer.edits == ["position.country=US"]
+    # the second follow-up, 8 business days after Mon 16 Nov, skips Thanksgiving (Thu 26 Nov)
+    moved = [c for c in answer.changes if c.due_changed]
+    assert moved and all(c.kind == "second_follow_up" for c in moved)
+    assert all(c.before_due is not None and c.before_due.day == 26 for c in moved)
+    assert all(c.after_due is not None and c.after_due.day == 27 for c in moved)
+    # at the example's own moment it changes nothing, and is listed as such
+    assert "Record the company's country" in engine.needs_info(WAITING, "conservative", WAITING_AT).no_difference
