@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PackError, Problem
-from .packtests import TESTS_FOLDER
+from .packtest_format import TESTS_FOLDER
 from .yamlio import atomic_write
 
 __all__ = ["new_pack", "NewPack"]

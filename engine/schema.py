@@ -102,7 +102,7 @@ def facts_schema() -> dict[str, Any]:
 
 def pack_tests_schema() -> dict[str, Any]:
     """Schema of a pack's test file (tests/NAME.yaml)."""
-    from .packtests import TestFile
+    from .packtest_format import TestFile
 
     schema = TestFile.model_json_schema(by_alias=True)
     defs = schema["$defs"]
