@@ -8,7 +8,6 @@ A channel is a :class:`Channel` subclass registered by a plugin through the
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 import sys
 from abc import ABC, abstractmethod
@@ -18,9 +17,10 @@ from typing import IO, Any, ClassVar
 
 import pluggy
 
+from .digest import Digest, action_hash, action_uid
 from .errors import ChannelError, PluginError
 from .facts import Facts
-from .results import Action, Advice
+from .results import Advice
 
 __all__ = [
     "Channel",
@@ -101,33 +101,16 @@ def parse_target(text: str) -> ChannelTarget:
     return ChannelTarget(name=name, arg=arg or None, options=options)
 
 
-def _facts_key(advice: Advice) -> str:
-    return f"{advice.candidate}|{advice.company}|{advice.position}"
-
-
-def action_uid(advice: Advice, action: Action) -> str:
-    """A stable id for one action: same facts, pack, rule and target give the same id on every run."""
-    basis = "|".join([_facts_key(advice), action.pack, action.rule, action.kind, str(action.avoid),
-                      action.target.kind, action.target.name or ""])
-    return hashlib.sha256(basis.encode()).hexdigest()[:24] + "@followup"
-
-
-def action_hash(action: Action) -> str:
-    """Hash of what the reminder says (not its rank, score or urgency, which drift with time)."""
-    keep = action.model_dump(mode="json", include={"kind", "avoid", "title", "target", "channel", "due", "rationale"})
-    import json
-
-    return hashlib.sha256(json.dumps(keep, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
 @dataclass
 class Delivery:
     """What a channel is asked to deliver.
 
-    ``advice`` holds only the actions this channel has not delivered yet
-    when the channel ``sends`` (email, webhook); the whole advice otherwise.
-    ``facts`` is None when the caller did not pass them (channels that need
-    them say so with ``needs_facts``).
+    ``advice`` is the whole advice. For a channel that ``sends`` (email,
+    webhook), ``digest`` lists every open action, overdue first, marked new or
+    changed since the last digest to the same place, and ``idempotency_key``
+    is stable per (case, channel identity, digest revision): send it along so
+    the receiver can drop a second copy. ``facts`` is None when the caller did
+    not pass them (channels that need them say so with ``needs_facts``).
     """
 
     advice: Advice
@@ -135,6 +118,10 @@ class Delivery:
     explain: bool = False
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     pm: pluggy.PluginManager | None = None
+    # For channels that send: every open action in display order, marked new/changed since the
+    # last digest to the same place, and the key a receiver can drop a second copy by.
+    digest: Digest | None = None
+    idempotency_key: str | None = None
 
 
 class Channel(ABC):
@@ -151,8 +138,9 @@ class Channel(ABC):
     arg_help: ClassVar[str | None] = None  # what ARG means, e.g. "FILE (default: standard output)"
     arg_required: ClassVar[bool] = False
     options: ClassVar[Mapping[str, str]] = {}
-    # True for channels that send messages (email, webhook): a re-run sends only
-    # actions not delivered yet, and failures go to the outbox for `outbox retry`.
+    # True for channels that send messages (email, webhook): they get a digest of every open
+    # action (Delivery.digest) and an idempotency key, are sent only when the digest changed
+    # since the last one to the same identity, and go through the write-ahead outbox.
     sends: ClassVar[bool] = False
     needs_facts: ClassVar[bool] = False
 
@@ -169,6 +157,11 @@ class Channel(ABC):
         if target.arg and self.arg_help is None:
             raise ChannelOptionError(f"--to {target.spec}: channel {self.name!r} takes no argument after ':'; "
                                      f"write --to {self.name}")
+
+    def identity(self, facts: Facts | None) -> str:
+        """Where the advice ends up (a URL, an address, a file), whatever the options: the delivery log is
+        keyed by it, so changing an option such as ``timeout=`` does not send everything again."""
+        return f"{self.name}:{self.target.arg or ''}"
 
     def option(self, key: str, default: str | None = None) -> str | None:
         return self.target.options.get(key, default)

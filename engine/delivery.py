@@ -1,64 +1,33 @@
-"""Delivering advice to channels: every channel tried, failures kept in the outbox, no reminder sent twice."""
+"""Delivering advice to channels: every channel tried, nothing lost, no digest sent twice where that can be helped.
+
+Channels that write (terminal, files) are idempotent by nature: they are
+simply run, and a failure is kept in the outbox. Channels that send messages
+(email, webhook) get a digest of every open action and go through
+:func:`followup.sending.send_digest`: written ahead to the outbox, sent under
+a per-destination lock with an idempotency key, recorded in the delivery log.
+"""
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import IO, Literal
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import IO
 
 import pluggy
 from pydantic import ValidationError
 
-from .channels import (
-    Channel,
-    ChannelOptionError,
-    ChannelTarget,
-    Delivery,
-    PermanentChannelError,
-    action_hash,
-    action_uid,
-    make_channel,
-)
-from .errors import ChannelError, InputError
+from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery, make_channel
+from .deliverylog import DeliveryLog
+from .errors import InputError
 from .facts import Facts, parse_facts
-from .outbox import DeliveryLog, Outbox, OutboxEntry
+from .outbox import Outbox, OutboxEntry
+from .render import render_list
 from .results import Advice
+from .sending import EXIT_DELIVERY_FAILED, DeliveryResult, Registry, attempt, facts_json, send_digest, unwritable
 
 __all__ = ["DeliveryResult", "deliver", "retry_outbox", "EXIT_DELIVERY_FAILED"]
-
-# Exit code of `followup advise --to ...` / `followup outbox retry` when a channel failed.
-EXIT_DELIVERY_FAILED = 3
-
-Status = Literal["delivered", "skipped", "failed"]
-Registry = Mapping[str, tuple[type[Channel], str]]
-
-# A path that can never be written as given (a folder where a file should be, a name too long);
-# a full disk or a permission may be fixed, so those stay worth retrying.
-_PERMANENT_ERRNOS = {errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EINVAL}
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    """What happened on one channel."""
-
-    target: str  # canonical target spec
-    channel: str
-    status: Status
-    detail: str  # where it went, why it was skipped, or why it failed
-    actions: int = 0  # actions delivered
-    outbox_id: str | None = None  # set when the advice was kept in the outbox
-    permanent: bool = False  # a failure that will not pass by retrying (see PermanentChannelError)
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
-
-    def as_dict(self) -> dict[str, object]:
-        return {"target": self.target, "channel": self.channel, "status": self.status, "detail": self.detail,
-                "actions": self.actions, "outbox_id": self.outbox_id, "permanent": self.permanent}
 
 
 def prepare(registry: Registry, to: Iterable[str | ChannelTarget], *, facts: Facts | None) -> list[Channel]:
@@ -71,42 +40,19 @@ def prepare(registry: Registry, to: Iterable[str | ChannelTarget], *, facts: Fac
     return channels
 
 
-def _facts_json(facts: Facts | None) -> dict[str, object] | None:
-    return None if facts is None else facts.model_dump(mode="json", by_alias=True)
-
-
-def _send(channel: Channel, advice: Advice, facts: Facts | None, *, explain: bool, resend: bool, log: DeliveryLog,
-          stdout: IO[str], pm: pluggy.PluginManager | None) -> tuple[DeliveryResult, Advice]:
-    """Deliver to one channel; returns the result and the advice it was (or should have been) given."""
+def _write(channel: Channel, advice: Advice, facts: Facts | None, *, explain: bool, box: Outbox, stdout: IO[str],
+           pm: pluggy.PluginManager | None) -> DeliveryResult:
+    """A channel that writes (terminal, a file): run it; keep the advice in the outbox if it fails."""
     spec = channel.target.spec
-    hashes: dict[str, str] = {}
-    if channel.sends:
-        done = {} if resend else log.delivered(spec)
-        fresh = []
-        for a in advice.actions:
-            uid, h = action_uid(advice, a), action_hash(a)
-            if done.get(uid) != h:
-                fresh.append(a)
-                hashes[uid] = h
-        if not fresh:
-            why = "no actions to send" if not advice.actions else \
-                "already delivered, nothing new (use --resend to send again)"
-            return DeliveryResult(spec, channel.name, "skipped", why), advice
-        advice = advice.model_copy(update={"actions": fresh})
+    result = attempt(channel, Delivery(advice=advice, facts=facts, explain=explain, stdout=stdout, pm=pm))
+    if result.status != "failed":
+        return result
     try:
-        where = channel.deliver(Delivery(advice=advice, facts=facts, explain=explain, stdout=stdout, pm=pm))
-    except ChannelError as exc:
-        return DeliveryResult(spec, channel.name, "failed", str(exc),
-                              permanent=isinstance(exc, PermanentChannelError)), advice
+        entry = box.add(spec, advice.model_dump(mode="json"), facts_json(facts), explain, result.detail,
+                        permanent=result.permanent)
     except OSError as exc:
-        return DeliveryResult(spec, channel.name, "failed", f"{exc.strerror or exc}" +
-                              (f": {exc.filename}" if getattr(exc, "filename", None) else ""),
-                              permanent=exc.errno in _PERMANENT_ERRNOS), advice
-    except Exception as exc:  # a plugin's bug must not lose the advice or stop the other channels
-        return DeliveryResult(spec, channel.name, "failed", f"channel crashed: {type(exc).__name__}: {exc}"), advice
-    if channel.sends:
-        log.record(spec, hashes)
-    return DeliveryResult(spec, channel.name, "delivered", where, actions=len(advice.actions)), advice
+        return replace(result, detail=f"{result.detail}; {unwritable(box, exc)}", undelivered=render_list(advice))
+    return replace(result, outbox_id=entry.id)
 
 
 def deliver(
@@ -129,12 +75,11 @@ def deliver(
     out = stdout or sys.stdout
     results = []
     for ch in channels:
-        result, given = _send(ch, advice, facts, explain=explain, resend=resend, log=log, stdout=out, pm=pm)
-        if result.status == "failed":
-            entry = box.add(ch.target.spec, given.model_dump(mode="json"), _facts_json(facts), explain, result.detail,
-                            permanent=result.permanent)
-            result = replace(result, outbox_id=entry.id)
-        results.append(result)
+        if ch.sends:
+            results.append(send_digest(ch, advice, facts, explain=explain, resend=resend, box=box, log=log,
+                                       stdout=out, pm=pm))
+        else:
+            results.append(_write(ch, advice, facts, explain=explain, box=box, stdout=out, pm=pm))
     return results
 
 
@@ -149,9 +94,14 @@ def retry_outbox(
     pm: pluggy.PluginManager | None = None,
 ) -> list[tuple[OutboxEntry, DeliveryResult]]:
     """Try the outbox entries again: those in `ids`, else all but the ones marked permanent (all of them with
-    `everything`); delivered ones leave the outbox."""
+    `everything`); delivered ones leave the outbox.
+
+    Safe to run twice at once: each entry is read again under its destination's lock, so the second run
+    finds it gone instead of sending it again.
+    """
     box = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
     log = log or DeliveryLog()
+    out = stdout or sys.stdout
     wanted = set(ids)
     done = []
     for entry in box.entries():
@@ -176,12 +126,15 @@ def retry_outbox(
             done.append((entry, DeliveryResult(entry.target, name, "failed", str(exc), outbox_id=entry.id,
                                                permanent=permanent)))
             continue
-        result, _ = _send(channel, advice, facts, explain=entry.explain, resend=False, log=log,
-                          stdout=stdout or sys.stdout, pm=pm)
-        if result.status == "failed":
-            box.failed_again(entry.id, result.detail, permanent=result.permanent)
-            result = replace(result, outbox_id=entry.id)
+        if channel.sends:
+            result = send_digest(channel, advice, facts, explain=entry.explain, resend=False, box=box, log=log,
+                                 stdout=out, pm=pm, entry=entry)
         else:
-            box.remove(entry.id)
+            result = attempt(channel, Delivery(advice=advice, facts=facts, explain=entry.explain, stdout=out, pm=pm))
+            if result.status == "failed":
+                box.failed_again(entry.id, result.detail, permanent=result.permanent)
+                result = replace(result, outbox_id=entry.id)
+            else:
+                box.remove(entry.id)
         done.append((entry, result))
     return done

@@ -25,9 +25,10 @@ from followup.channels import (
     option_bool,
     option_float,
 )
+from followup.digest import build_digest, digest_markdown, digest_text
 from followup.errors import ChannelError
+from followup.facts import Facts
 from followup.hookspecs import hookimpl
-from followup.render import render_list, render_markdown
 
 
 def _text(reply: bytes | str) -> str:
@@ -78,19 +79,26 @@ class EmailChannel(Channel):
             raise PermanentChannelError("no recipient: write --to email:ADDRESS, or give candidate.email in the facts")
         return to
 
+    def identity(self, facts: Facts | None) -> str:
+        """The mailbox it goes to, whatever server or options carry it there."""
+        to = self.target.arg or (facts.candidate.email if facts else None) or ""
+        return f"email:{to.strip().lower()}"
+
     def message(self, delivery: Delivery) -> EmailMessage:
+        digest = delivery.digest or build_digest(delivery.advice)
         advice = delivery.advice
         to = self._recipient(delivery)
         msg = EmailMessage()
-        n = len(advice.actions)
-        msg["Subject"] = f"Follow-up: {n} next step{'s' if n != 1 else ''} for {advice.position} at {advice.company}"
+        msg["Subject"] = f"Follow-up: {digest.summary} for {advice.position} at {advice.company}"
         msg["From"] = self.sender or to
         msg["To"] = to
         msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid(domain="followup.invalid")
+        # the same digest has the same Message-ID in every attempt and run, so mail clients show one copy
+        key = delivery.idempotency_key
+        msg["Message-ID"] = f"<{key}@followup.invalid>" if key else make_msgid(domain="followup.invalid")
         msg["X-Followup-Pack"] = f"{advice.pack.name} {advice.pack.version}"
-        msg.set_content(render_list(advice, explain=delivery.explain, width=72))
-        msg.add_alternative(render_markdown(advice, explain=delivery.explain), subtype="markdown")
+        msg.set_content(digest_text(digest, explain=delivery.explain, width=72))
+        msg.add_alternative(digest_markdown(digest, explain=delivery.explain), subtype="markdown")
         return msg
 
     def deliver(self, delivery: Delivery) -> str:

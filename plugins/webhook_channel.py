@@ -1,4 +1,4 @@
-"""Channel `webhook`: POST the advice as JSON (plain, Slack-style or Teams-style), with timeouts and retries."""
+"""Channel `webhook`: POST the digest as JSON (plain, Slack-style or Teams-style), with timeouts and retries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import IO, Any, ClassVar
+from typing import IO, ClassVar
 from urllib.parse import urlsplit
 
 from followup.channels import (
@@ -24,46 +24,14 @@ from followup.channels import (
     option_float,
     option_int,
 )
+from followup.digest import build_digest
 from followup.errors import ChannelError
 from followup.hookspecs import hookimpl
-from followup.render import format_due
-from followup.results import Advice
+from followup.plugins.webhook_payloads import payload
 from followup.version import __version__
 
 # Worth another try: the server may recover (RFC 9110 429/5xx); other 4xx mean the request itself is wrong.
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
-
-
-def _line(a: Any) -> str:
-    when = format_due(a.due)
-    return f"{a.rank}. {a.title} ({'until' if a.avoid else 'due'} {when}, {a.urgency})"
-
-
-def payload(advice: Advice, style: str) -> dict[str, Any]:
-    """The JSON body for `style`: `json` (the Advice itself), `slack` or `teams`."""
-    if style == "json":
-        return advice.model_dump(mode="json")
-    head = f"Follow-up for {advice.position} at {advice.company} ({advice.pack.title} pack)"
-    if style == "slack":  # Slack incoming webhook: text fallback + Block Kit blocks
-        lines = [_line(a) for a in advice.actions] or ["Nothing to do right now."]
-        return {
-            "text": head + "\n" + "\n".join(lines),
-            "blocks": [
-                {"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {ln}" for ln in lines)[:3000]}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"As of {advice.at:%a %d %b %Y %H:%M} {advice.timezone}"}]},
-            ],
-        }
-    # Teams (Workflows / incoming webhook): a message carrying an Adaptive Card
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": head, "weight": "Bolder", "size": "Medium", "wrap": True}]
-    body += [{"type": "TextBlock", "text": _line(a), "wrap": True} for a in advice.actions]
-    if not advice.actions:
-        body.append({"type": "TextBlock", "text": "Nothing to do right now.", "wrap": True})
-    return {"type": "message", "attachments": [{
-        "contentType": "application/vnd.microsoft.card.adaptive",
-        "content": {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-                    "version": "1.4", "body": body},
-    }]}
 
 
 def _default_backoff() -> float:
@@ -103,8 +71,13 @@ class WebhookChannel(Channel):
 
     def deliver(self, delivery: Delivery) -> str:
         url = self.target.arg or ""
-        body = json.dumps(payload(delivery.advice, self.style), ensure_ascii=False).encode()
+        digest = delivery.digest or build_digest(delivery.advice)
+        key = delivery.idempotency_key
+        body = json.dumps(payload(digest, self.style, key), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": f"followup/{__version__}"}
+        if key:
+            # every attempt of every run carries the same key: a receiver that saw it can drop the copy
+            headers["Idempotency-Key"] = key
         reason = ""
         for attempt in range(self.retries + 1):
             if attempt:
@@ -134,7 +107,7 @@ class WebhookChannel(Channel):
                     response.read()
                 except (http.client.HTTPException, OSError):
                     pass  # the 2xx status line already said the advice was accepted; the body is not needed
-                return f"{url} (HTTP {response.status}, {len(delivery.advice.actions)} actions)"
+                return f"{url} (HTTP {response.status}, {digest.summary})"
         raise ChannelError(f"{url}: {reason} after {self.retries + 1} attempt{'s' if self.retries else ''}")
 
 

@@ -73,9 +73,11 @@ def test_email_digest_is_sent_to_the_candidate_by_default(engine: Engine, smtp) 
     assert r.status == "delivered", r.detail
     [(sender, rcpts, msg)] = sink.messages
     assert sender == "followup@example.org" and rcpts == ["sam.rivera@example.org"]
-    assert str(msg["Subject"]).strip() == f"Follow-up: {len(advice.actions)} next steps for Senior Backend Engineer at Northwind Analytics"
+    # the first digest to an address: everything open is new ("hold off" advice is listed, not counted)
+    assert str(msg["Subject"]).strip() == "Follow-up: 11 open (11 new) for Senior Backend Engineer at Northwind Analytics"
     body = msg.get_body(("plain",)).get_content()
-    assert "Send a thank-you to Tomás Ó Briain by email" in body
+    assert "[new] Send a thank-you to Tomás Ó Briain by email" in body
+    assert body.index("Due today") < body.index("Hold off") < body.index("Don't phone about the status")
 
 
 def test_email_is_idempotent_unless_resend(engine: Engine, smtp) -> None:
@@ -86,12 +88,17 @@ def test_email_is_idempotent_unless_resend(engine: Engine, smtp) -> None:
     [again] = engine.deliver(advice, [target])
     assert again.status == "skipped" and "already delivered" in again.detail
     assert len(sink.messages) == 1
-    # a later run where one reminder changed sends only that one
+    # the next morning the same actions are overdue: a digest says so, listing them all, none new
     later = engine.advise(JUST_AFTER, "proactive", "2026-11-18T10:00")
     [r] = engine.deliver(later, [target])
-    assert r.status in ("delivered", "skipped")
-    assert engine.deliver(advice, [target], resend=True)[0].status == "delivered"
-    assert str(sink.messages[-1][2]["Subject"]).strip().startswith(f"Follow-up: {len(advice.actions)} next steps")
+    assert r.status == "delivered" and len(sink.messages) == 2
+    assert str(sink.messages[-1][2]["Subject"]).strip().startswith("Follow-up: 11 open (10 overdue) for")
+    assert engine.deliver(later, [target])[0].status == "skipped"
+    assert engine.deliver(later, [target], resend=True)[0].status == "delivered"
+    assert len(sink.messages) == 3
+    # a deliberate re-send is a new message; the same digest keeps its Message-ID
+    ids = [str(m["Message-ID"]) for _, _, m in sink.messages]
+    assert len(set(ids)) == 3 and all(i.startswith("<followup-") and i.endswith("@followup.invalid>") for i in ids)
 
 
 def test_email_starttls_and_login_with_credentials_from_the_environment(engine: Engine, cert, monkeypatch) -> None:

@@ -149,7 +149,7 @@ def test_delivery_is_idempotent_per_target_unless_resend() -> None:
         assert other.exit_code == 0 and len(hook.bodies) == 2
         assert advise("--to", target, "--resend").exit_code == 0
         assert len(hook.bodies) == 3
-        # a reminder whose content changed is sent again, alone
+        # a reminder whose content changed makes a new digest: everything open, the changed one marked
         from followup import Engine
 
         engine = Engine()
@@ -158,8 +158,10 @@ def test_delivery_is_idempotent_per_target_unless_resend() -> None:
         moved = first.model_copy(update={"due": first.due.replace(hour=20)})
         changed = advice.model_copy(update={"actions": [moved, *advice.actions[1:]]})
         [r] = engine.deliver(changed, [target])
-        assert r.status == "delivered" and r.actions == 1
-        assert [a["title"] for a in hook.bodies[-1]["actions"]] == [first.title]
+        assert r.status == "delivered" and r.actions == len(advice.actions)
+        assert len(hook.bodies[-1]["actions"]) == len(advice.actions)
+        marked = [i for i in hook.bodies[-1]["digest"]["items"] if i["mark"]]
+        assert [(i["rank"], i["mark"]) for i in marked] == [(first.rank, "changed")]
         assert engine.deliver(changed, [target])[0].status == "skipped"
     finally:
         hook.stop()

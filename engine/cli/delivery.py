@@ -32,10 +32,15 @@ def _report(results: list[DeliveryResult], box: Outbox) -> bool:
             elif r.outbox_id:
                 click.echo(f"  kept in the outbox ({box.path}, entry {r.outbox_id}); "
                            "send it later with `followup outbox retry`", err=True)
+            if r.undelivered:
+                click.echo("  the advice that could not be delivered or kept:\n", err=True)
+                click.echo(r.undelivered, err=True)
         elif r.status == "skipped":
             click.echo(f"- {r.target}: skipped, {r.detail}", err=True)
         elif r.detail not in _QUIET:
             click.echo(f"✓ {r.target}: {r.detail}", err=True)
+        if r.warning:
+            click.secho(f"  warning: {r.warning}", fg="yellow", err=True)
     return all(r.ok for r in results)
 
 
@@ -100,8 +105,8 @@ def outbox_list(path: str | None, as_json: bool) -> None:
     box = Outbox(path)
     entries = box.entries()
     if as_json:
-        click.echo(json.dumps([{k: v for k, v in e.__dict__.items() if k not in ("advice", "facts")} |
-                               {"actions": len(e.advice.get("actions", []))} for e in entries], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([{k: v for k, v in e.__dict__.items() if k not in ("advice", "facts", "marks")} |
+                               {"actions": e.actions} for e in entries], indent=2, ensure_ascii=False))
         return
     if not entries:
         click.echo(f"The outbox is empty ({box.path}).")
@@ -109,9 +114,13 @@ def outbox_list(path: str | None, as_json: bool) -> None:
     click.echo(f"{len(entries)} waiting in {box.path}:")
     for e in entries:
         a = e.advice
-        click.echo(f"  {e.id}  {e.target}  {len(a.get('actions', []))} actions for {a.get('position')} at "
+        click.echo(f"  {e.id}  {e.target}  {e.actions} actions for {a.get('position')} at "
                    f"{a.get('company')}; {e.attempts} attempt{'s' if e.attempts != 1 else ''}, last {e.last_attempt}")
-        click.echo(f"      last error: {e.last_error}")
+        if e.state == "sending":
+            click.echo("      written ahead of a send that has not finished (a run was stopped mid-send, or is "
+                       "sending now): the next run sends it once more with the same idempotency key")
+        if e.last_error:
+            click.echo(f"      last error: {e.last_error}")
         if e.permanent:
             click.echo(f"      permanent: not retried automatically; fix it, then `followup outbox retry {e.id}`, "
                        f"or `followup outbox drop {e.id}`")
