@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,21 @@ def run(*args: str, state: Path, timeout: float = 60) -> subprocess.CompletedPro
     return subprocess.run([str(FOLLOWUP), *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def waiting_on_a_lock(pid: int, timeout: float = 60) -> None:
+    """Until process `pid` blocks in flock (Linux lists waiters in /proc/locks as "-> FLOCK ... pid")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            locks = Path("/proc/locks").read_text()
+        except OSError:
+            time.sleep(5)  # no /proc: give it time to get there
+            return
+        if any(line.split()[1:2] == ["->"] and line.split()[5:6] == [str(pid)] for line in locks.splitlines()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} never waited on a lock")
+
+
 def test_two_retries_at_once_deliver_each_entry_once(receiver: Receiver, state_home: Path) -> None:
     receiver.statuses = [503] * 4
     for path in ("a", "b", "c", "d"):
@@ -49,17 +65,27 @@ def test_two_retries_at_once_deliver_each_entry_once(receiver: Receiver, state_h
     assert len(entries) == 4 and all(e.key and e.state == "failed" for e in entries)
     first_keys = {r.path: r.key for r in receiver.received}
 
-    receiver.delay = 0.4  # a slow receiver, so the two runs overlap
+    # Run A sends /a and the receiver sits on it; run B starts meanwhile, so it too has every entry
+    # to do, and waits on /a's lock; then the receiver answers and both go on through the rest.
+    receiver.hold = True
+    receiver.delay = 0.2
     env = {**os.environ, "FOLLOWUP_HOME": str(state_home)}
-    procs = [subprocess.Popen([str(FOLLOWUP), "outbox", "retry"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=env) for _ in range(2)]
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outs
+    receiver.arrived.clear()
+    a = subprocess.Popen([str(FOLLOWUP), "outbox", "retry"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    assert receiver.arrived.wait(60)
+    b = subprocess.Popen([str(FOLLOWUP), "outbox", "retry"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    waiting_on_a_lock(b.pid)
+    receiver.release()
+    outs = [p.communicate(timeout=120) for p in (a, b)]
+    assert [a.returncode, b.returncode] == [0, 0], outs
 
     accepted = receiver.accepted()
     assert sorted(r.path for r in accepted) == ["/a", "/b", "/c", "/d"]  # each entry once, none twice
     assert all(r.key == first_keys[r.path] for r in accepted)  # the key the failed attempt carried
-    assert sum(err.count("already delivered by another run") for _, err in outs) == 4  # the slower run saw it
+    skipped = sum(err.count("already delivered by another run") for _, err in outs)
+    assert skipped == 4 and "already delivered by another run" in outs[1][1]
     assert Outbox().entries() == []
 
 

@@ -154,7 +154,10 @@ def outbox_retry(ctx: click.Context, path: str | None, everything: bool, ids: tu
     left = len(box.entries())
     parked = sum(1 for _, r in done if r.status == "skipped" and r.permanent)
     tried = [r for _, r in done if not (r.status == "skipped" and r.permanent)]
-    click.echo(f"{sum(1 for r in tried if r.ok)} delivered, {sum(1 for r in tried if not r.ok)} still failing"
+    done_elsewhere = sum(1 for r in tried if r.status == "skipped")
+    click.echo(f"{sum(1 for r in tried if r.status == 'delivered')} delivered, "
+               f"{sum(1 for r in tried if not r.ok)} still failing"
+               + (f", {done_elsewhere} already delivered" if done_elsewhere else "")
                + (f", {parked} marked permanent not retried (--all tries them)" if parked else "")
                + f"; {left} left in the outbox.", err=True)
     if not ok:
