@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ class OutboxEntry:
         return len(self.advice.get("actions", []))
 
 
-_FIELDS = {f.name for f in fields(OutboxEntry)}
+_FIELDS = [f.name for f in fields(OutboxEntry)]
 
 
 class Outbox:
@@ -78,7 +78,8 @@ class Outbox:
                              source=str(self.path)) from None
 
     def _save(self, entries: list[OutboxEntry]) -> None:
-        write_json(self.path, {"version": 1, "entries": [asdict(e) for e in entries]})
+        # a shallow dict per entry: dataclasses.asdict would deep-copy every advice on every save
+        write_json(self.path, {"version": 1, "entries": [{name: getattr(e, name) for name in _FIELDS} for e in entries]})
 
     def entries(self) -> list[OutboxEntry]:
         with locked(self.path):

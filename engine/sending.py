@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import IO, Literal
@@ -34,7 +35,6 @@ from .errors import ChannelError
 from .facts import Facts
 from .outbox import Outbox, OutboxEntry
 from .results import Advice
-from .state import now_iso
 
 __all__ = ["DeliveryResult", "EXIT_DELIVERY_FAILED", "send_digest", "attempt"]
 
@@ -118,9 +118,9 @@ def send_digest(channel: Channel, advice: Advice, facts: Facts | None, *, explai
                 return DeliveryResult(spec, channel.name, "skipped", "already delivered by another run")
             entry = current
             last = log.last(identity, case)
-            if last is not None and entry.revision and (last.revision == entry.revision or last.at > entry.created):
+            if last is not None and entry.key and (last.key == entry.key or last.at > entry.created):
                 box.remove(entry.id)  # sent by a run that ended before it could clear the outbox, or superseded
-                why = "already delivered" if last.revision == entry.revision else "superseded by a later digest"
+                why = "already delivered" if last.key == entry.key else "superseded by a later digest"
                 return DeliveryResult(spec, channel.name, "skipped", why)
             digest = build_digest(advice, marks=entry.marks)
             key = entry.key or idempotency_key(digest.case, identity, digest.revision)
@@ -135,7 +135,7 @@ def send_digest(channel: Channel, advice: Advice, facts: Facts | None, *, explai
             if not resend and last is not None and last.revision == digest.revision:
                 return DeliveryResult(spec, channel.name, "skipped", "already delivered: nothing new, changed or "
                                       "newly due since the last digest (use --resend to send again)")
-            key = idempotency_key(digest.case, identity, digest.revision, now_iso() if resend else "")
+            key = idempotency_key(digest.case, identity, digest.revision, uuid.uuid4().hex if resend else "")
             try:
                 entry = box.write_ahead(spec, advice.model_dump(mode="json"), facts_json(facts), explain,
                                         identity=identity, case=digest.case, key=key, revision=digest.revision,

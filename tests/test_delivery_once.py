@@ -178,3 +178,17 @@ def test_outbox_list_json_shows_the_key_and_state(receiver: Receiver) -> None:
     [row] = json.loads(CliRunner().invoke(cli, ["outbox", "list", "--json"]).stdout)
     assert row["key"] == receiver.received[0].key and row["state"] == "failed" and row["attempts"] == 1
     assert row["identity"] == f"webhook:{receiver.url}/z" and "advice" not in row
+
+
+def test_a_resend_that_fails_is_retried_not_mistaken_for_the_earlier_delivery(receiver: Receiver) -> None:
+    engine = Engine()
+    advice = engine.advise(JUST_AFTER, "proactive", AT)
+    target = f"webhook:{receiver.url}/r,retries=0"
+    for _ in range(2):  # two deliberate re-sends in the same second still get keys of their own
+        assert engine.deliver(advice, [target], resend=True)[0].status == "delivered"
+    receiver.statuses = [503]
+    assert engine.deliver(advice, [target], resend=True)[0].status == "failed"
+    [(_, again)] = retry_outbox(engine.channels())
+    assert again.status == "delivered"
+    keys = [r.key for r in receiver.received]
+    assert len(keys) == 4 and len(set(keys)) == 3 and keys[2] == keys[3]
