@@ -9,9 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from .channels import Channel, ChannelTarget, channel_registry
 from .compiler import CompiledPack, compile_pack
-from .delivery import DeliveryResult, deliver
 from .discovery import ENV_VAR, PackLocation, discover, env_entries, find
 from .enrich import enricher
 from .evaltime import EvalTime, evaluation_time, load_with_time
@@ -23,7 +21,9 @@ from .packs import is_pack_path
 from .pluginmanager import make_plugin_manager
 from .results import Advice
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # delivery and its channels are imported when first used: advice alone needs neither
+    from .channels import Channel, ChannelTarget
+    from .delivery import DeliveryResult
     from .needsinfo import NeedsInfo
     from .whatif import WhatIf
     from .whynot import Explanation, WhyNot
@@ -175,6 +175,8 @@ class Engine:
         """Output channels by name, with the plugin registering each (computed once per engine)."""
         with self._lock:
             if self._channels is None:
+                from .channels import channel_registry
+
                 self._channels = channel_registry(self.pm)
             return self._channels
 
@@ -187,6 +189,8 @@ class Engine:
         others and its advice is kept in the outbox (``followup outbox retry``).
         """
         f = coerce_facts(facts) if facts is not None else None
+        from .delivery import deliver
+
         return deliver(self.channels(), advice, to, facts=f, explain=explain, resend=resend, outbox=outbox,
                        stdout=stdout, pm=self.pm)
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import IO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from .results import Action, Advice
 
 __all__ = ["as_of", "render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
@@ -81,6 +77,11 @@ def _because_lines(a: Action) -> list[str]:
 def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = False, color: bool | None = None,
                 width: int | None = None) -> None:
     """A table of the ranked actions; colour only on a terminal unless `color` says otherwise."""
+    # rich is imported here only: the plain, Markdown and JSON renderings do without it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(file=file, force_terminal=color, no_color=(color is False), width=width,
                       highlight=False, soft_wrap=False)
     head = Text.assemble(

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from icalendar import Alarm, Calendar, Event, Todo
+if TYPE_CHECKING:
+    from icalendar import Event, Todo
 
 from followup.channels import (
     Channel,
@@ -47,6 +49,8 @@ def _previous(path: Path) -> dict[str, tuple[int, str, object]]:
     except OSError as exc:
         raise ChannelError(f"{path} cannot be read ({exc.strerror or exc}); check its permissions") from None
     try:
+        from icalendar import Calendar  # imported on first use, so other commands start faster
+
         cal = Calendar.from_ical(raw)
     except ValueError as exc:
         raise PermanentChannelError(f"{path} exists but is not a readable calendar ({exc}); "
@@ -93,6 +97,8 @@ class CalendarChannel(Channel):
         advice = delivery.advice
         path = Path(self.target.arg or "").expanduser()
         previous = _previous(path)
+        from icalendar import Calendar
+
         cal = Calendar()
         cal.add("prodid", PRODID)
         cal.add("version", "2.0")
@@ -130,6 +136,8 @@ class CalendarChannel(Channel):
     def _component(self, advice: Advice, a: Action, uid: str, seq: int, h: str, stamp: datetime) -> Event | Todo:
         assert a.due is not None
         when = _utc(a.suggested_at or a.due)
+        from icalendar import Alarm, Event, Todo
+
         comp: Event | Todo
         summary = f"Wait over: {a.title}" if a.avoid else a.title
         if self.mode == "todo":

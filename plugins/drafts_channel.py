@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from followup.channels import Channel, Delivery
-from followup.draftfiles import write_drafts
-from followup.drafts import render_drafts
 from followup.hookspecs import hookimpl
 
 
@@ -25,6 +23,10 @@ class DraftsChannel(Channel):
 
     def deliver(self, delivery: Delivery) -> str:
         assert delivery.facts is not None  # needs_facts: checked before delivery
+        # jinja2 and the drafting code are imported on first use, so other commands start faster
+        from followup.draftfiles import write_drafts
+        from followup.drafts import render_drafts
+
         drafts = render_drafts(delivery.advice, delivery.facts, pm=delivery.pm, templates=self.option("templates"))
         if self.target.arg in (None, "-"):
             out = delivery.stdout

@@ -10,11 +10,11 @@ reach the outbox or shell history.
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 from followup.channels import (
     Channel,
@@ -88,6 +88,10 @@ class EmailChannel(Channel):
         digest = delivery.digest or build_digest(delivery.advice)
         advice = delivery.advice
         to = self._recipient(delivery)
+        # the email and SMTP libraries are imported on first use, so other commands start faster
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+
         msg = EmailMessage()
         msg["Subject"] = f"Follow-up: {digest.summary} for {advice.position} at {advice.company}"
         msg["From"] = self.sender or to
@@ -102,6 +106,9 @@ class EmailChannel(Channel):
         return msg
 
     def deliver(self, delivery: Delivery) -> str:
+        import smtplib
+        import ssl
+
         msg = self.message(delivery)
         user, password = _env("FOLLOWUP_SMTP_USER"), _env("FOLLOWUP_SMTP_PASSWORD")
         context = ssl.create_default_context(cafile=self.cafile) if (self.tls or self.starttls) else None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from followup import render
 from followup.channels import Channel, ChannelTarget, Delivery, option_choice, option_int
 from followup.hookspecs import hookimpl
-from followup.render import render_json, render_list, render_markdown, render_text
 from followup.yamlio import atomic_write
 
 
@@ -41,11 +41,11 @@ class TerminalChannel(Channel):
         tty = bool(getattr(out, "isatty", lambda: False)())
         style = self.style if self.style != "auto" else ("table" if tty else "list")
         if style == "list":
-            out.write(render_list(delivery.advice, explain=delivery.explain, width=self.width or 88))
+            out.write(render.render_list(delivery.advice, explain=delivery.explain, width=self.width or 88))
             out.flush()
         else:
             color = {"auto": None, "always": True, "never": False}[self.color]
-            render_text(delivery.advice, file=out, explain=delivery.explain, color=color, width=self.width)
+            render.render_text(delivery.advice, file=out, explain=delivery.explain, color=color, width=self.width)
         return "terminal" if tty else "standard output"
 
 
@@ -55,7 +55,7 @@ class JsonChannel(Channel):
     arg_help = "FILE (default: standard output)"
 
     def deliver(self, delivery: Delivery) -> str:
-        return _write(self.target.arg, render_json(delivery.advice), delivery)
+        return _write(self.target.arg, render.render_json(delivery.advice), delivery)
 
 
 class MarkdownChannel(Channel):
@@ -64,7 +64,7 @@ class MarkdownChannel(Channel):
     arg_help = "FILE (default: standard output)"
 
     def deliver(self, delivery: Delivery) -> str:
-        return _write(self.target.arg, render_markdown(delivery.advice, explain=delivery.explain), delivery)
+        return _write(self.target.arg, render.render_markdown(delivery.advice, explain=delivery.explain), delivery)
 
 
 @hookimpl

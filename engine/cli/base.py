@@ -4,6 +4,7 @@ Command modules import this one; it imports none of them, so imports run one way
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,7 +56,43 @@ def failing_input(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose command modules are imported when one of their commands is wanted.
+
+    `followup advise` then imports what advise needs, not the libraries behind
+    compare, plan or init. A command missing from the table is still found:
+    every module is imported when a name is not known (and for --help).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.package = ""
+        self.homes: dict[str, str] = {}  # command name -> module registering it
+        self.modules: tuple[str, ...] = ()  # every command module, in help order
+
+    def lazy(self, package: str, homes: dict[str, str], modules: tuple[str, ...]) -> None:
+        self.package, self.homes, self.modules = package, homes, modules
+
+    def _load(self, module: str) -> None:
+        importlib.import_module(f"{self.package}.{module}")
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            home = self.homes.get(cmd_name)
+            if home is not None:
+                self._load(home)
+            if cmd_name not in self.commands:
+                for module in self.modules:
+                    self._load(module)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in self.modules:
+            self._load(module)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="followup")
 def cli() -> None:
     """Ranked next actions after a job interview, under the advice style of your choice."""
