@@ -9,6 +9,7 @@ a per-destination lock with an idempotency key, recorded in the delivery log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 
 from .channels import Channel, ChannelOptionError, ChannelTarget, Delivery, make_channel
 from .deliverylog import DeliveryLog
+from .digest import case_id
 from .errors import InputError
 from .facts import Facts, parse_facts
 from .outbox import Outbox, OutboxEntry
@@ -44,12 +46,16 @@ def _write(channel: Channel, advice: Advice, facts: Facts | None, *, explain: bo
            pm: pluggy.PluginManager | None) -> DeliveryResult:
     """A channel that writes (terminal, a file): run it; keep the advice in the outbox if it fails."""
     spec = channel.target.spec
+    identity, case = channel.identity(facts), case_id(advice)
     result = attempt(channel, Delivery(advice=advice, facts=facts, explain=explain, stdout=stdout, pm=pm))
     if result.status != "failed":
+        if channel.target.arg not in (None, "-"):  # a file now holds this advice: older kept copies are stale
+            with contextlib.suppress(OSError):
+                box.superseded(identity, case)
         return result
     try:
         entry = box.add(spec, advice.model_dump(mode="json"), facts_json(facts), explain, result.detail,
-                        permanent=result.permanent)
+                        permanent=result.permanent, identity=identity, case=case)
     except OSError as exc:
         return replace(result, detail=f"{result.detail}; {unwritable(box, exc)}", undelivered=render_list(advice))
     return replace(result, outbox_id=entry.id)

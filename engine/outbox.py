@@ -89,8 +89,9 @@ class Outbox:
         return next((e for e in self.entries() if e.id == entry_id), None)
 
     def add(self, target: str, advice: dict[str, Any], facts: dict[str, Any] | None, explain: bool, error: str,
-            *, permanent: bool = False) -> OutboxEntry:
-        """Keep undelivered advice; the same advice for the same target replaces its older entry."""
+            *, permanent: bool = False, identity: str = "", case: str = "") -> OutboxEntry:
+        """Keep undelivered advice. The same advice for the same target adds an attempt to its entry; for a
+        destination that is rewritten whole (a file), newer advice for the same case replaces the older."""
         with locked(self.path):
             entries = self._load()
             for e in entries:
@@ -101,11 +102,26 @@ class Outbox:
                     e.permanent = permanent
                     self._save(entries)
                     return e
+            if identity:
+                entries = [e for e in entries if e.key or not (e.identity == identity and e.case == case)]
             entry = OutboxEntry(id=uuid.uuid4().hex[:12], target=target, advice=advice, facts=facts,
-                                explain=explain, last_error=error, permanent=permanent)
+                                explain=explain, last_error=error, permanent=permanent, identity=identity, case=case)
             entries.append(entry)
             self._save(entries)
             return entry
+
+    def superseded(self, identity: str, case: str) -> list[OutboxEntry]:
+        """Newer advice reached a destination that is rewritten whole: older failed entries for it and the
+        case would only put stale advice back, so they go. Returns them."""
+        if not self.path.exists():
+            return []
+        with locked(self.path):
+            entries = self._load()
+            stale = [e for e in entries if not e.key and e.identity == identity and e.case == case]
+            if stale:
+                gone = {e.id for e in stale}
+                self._save([e for e in entries if e.id not in gone])
+            return stale
 
     def write_ahead(self, target: str, advice: dict[str, Any], facts: dict[str, Any] | None, explain: bool, *,
                     identity: str, case: str, key: str, revision: str, marks: Mapping[str, str]) -> OutboxEntry:

@@ -172,3 +172,20 @@ def test_a_host_that_does_not_exist_is_permanent(engine: Engine) -> None:
     advice = engine.advise(JUST_AFTER, "proactive", AT)
     [r] = engine.deliver(advice, ["webhook:http://no-such-host.invalid/hook,retries=3,backoff=5"])
     assert r.status == "failed" and r.permanent and "check the host name" in r.detail
+
+
+def test_a_file_written_with_newer_advice_drops_the_stale_copies_kept_for_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "cal"
+    blocker.write_text("a file where the folder should be")
+    ics = blocker / "advice.ics"
+    assert advise("--to", f"ics:{ics}").exit_code == 3
+    assert CliRunner().invoke(cli, ["advise", JUST_AFTER, "-p", "proactive", "--at", "2026-11-18T09:00",
+                                    "--to", f"ics:{ics}"]).exit_code == 3
+    [entry] = Outbox().entries()  # the newer advice replaced the older for the same file and case
+    assert entry.advice["at"].startswith("2026-11-18T09:00")
+    blocker.unlink()
+    later = CliRunner().invoke(cli, ["advise", JUST_AFTER, "-p", "proactive", "--at", "2026-11-19T09:00",
+                                     "--to", f"ics:{ics}", "--to", f"json:{tmp_path / 'a.json'}"])
+    assert later.exit_code == 0, later.output
+    assert Outbox().entries() == []  # a retry would have put Wednesday's advice over Thursday's
+    assert "DTSTAMP:20261119T090000Z" in ics.read_text()
