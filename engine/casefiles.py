@@ -21,6 +21,7 @@ from pathlib import Path
 from .engine import resolve_at
 from .errors import FactsError, Problem
 from .facts import Facts, load_facts
+from .yamlio import read_text
 
 __all__ = ["Case", "read_at_comment", "load_case", "load_corpus"]
 
@@ -43,13 +44,13 @@ class Case:
 def read_at_comment(path: str | os.PathLike[str]) -> tuple[str, int] | None:
     """The text after `# at:` and its 1-based line number, or None when the file has no such line."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                m = _AT.match(line.strip())
-                if m:
-                    return m.group("value"), number
+        text, _ = read_text(path)
     except OSError:
         return None  # load_facts reports the unreadable file with its reason
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = _AT.match(line.strip())
+        if m:
+            return m.group("value"), number
     return None
 
 
@@ -84,7 +85,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> list[Case]:
     JSON files are not read: JSON has no comments, so cannot carry the `# at:` line.
     """
     root = Path(folder)
-    if not root.is_dir():
+    if not os.path.isdir(root):
         raise FactsError(Problem(f"{root} is not a folder", file=str(root), hint="give a folder of fact files",
                                  code="corpus"), source=str(root))
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())

@@ -102,7 +102,7 @@ def find(name_or_path: str | os.PathLike[str], locations: list[PackLocation], *,
     text = str(name_or_path)
     if is_pack_path(text):
         candidate = Path(text)
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # never raises (a name too long for the file system is just not found)
             return candidate
         raise PackNotFound(f"no pack file at {text}: check the path")
     skip_key = skip.resolve() if skip is not None else None

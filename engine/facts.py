@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .errors import FactsError, Problem
+from .limits import LIMITS, check_data
 from .when import localize_naive_times
-from .yamlio import Document, load_document, plain, problems_from_validation, read_text
+from .yamlio import Document, load_document, plain, problems_from_validation, read_text, unreadable
 
 __all__ = [
     "Facts",
@@ -53,7 +65,57 @@ ResponseKind = Literal["update", "offer", "second_round", "rejection"]
 
 
 class _Model(BaseModel):
+    # Whitespace around a value (a trailing newline from a block scalar) is stripped: harmless, so cleaned.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+
+
+# Years a fact's time may fall in: wide enough for any interview, narrow enough that every due time
+# computed from it (years of offsets, any UTC offset) stays inside what Python's datetime can hold.
+YEARS = (1900, 2199)
+
+_CONTROL_NAMES = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL character",
+                  "\x0b": "a vertical tab", "\x0c": "a form feed", "\u2028": "a line separator",
+                  "\u2029": "a paragraph separator", "\x85": "a next-line character"}
+
+
+def _single_line(value: str) -> str:
+    """Names, titles, companies and addresses end up in email headers, calendar lines and file names:
+    a control character there would break the channel (or add a header), so it is refused."""
+    for ch in value:
+        if ch in _CONTROL_NAMES or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            what = _CONTROL_NAMES.get(ch, f"the control character U+{ord(ch):04X}")
+            raise PydanticCustomError(
+                "single_line", "contains {what}: this must be one line of plain text",
+                {"what": what, "hint": "remove the character (write the value on one line, without control characters)"})
+    return value
+
+
+Line = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\\\"\[\]]+@[^@\s<>(),;:\\\"\[\]]+\.[^@\s<>(),;:\\\"\[\]]+$")
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise PydanticCustomError(
+            "email", "`{value}` is not an email address",
+            {"value": value[:80].encode("unicode_escape").decode("ascii"),
+             "hint": "write one address such as name@example.org, without spaces, brackets or a display name"})
+    return value
+
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(_single_line), AfterValidator(_email)]
+
+
+def _in_range(value: datetime) -> datetime:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise PydanticCustomError("time_range", "the year {year} is outside {first} to {last}",
+                                  {"year": value.year, "first": YEARS[0], "last": YEARS[1],
+                                   "hint": "check the year of this date"})
+    return value
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 def _zone(value: str | None) -> str | None:
@@ -61,18 +123,19 @@ def _zone(value: str | None) -> str | None:
         return value
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # `America` is a folder of zones: IsADirectoryError
         raise PydanticCustomError(
-            "timezone", "unknown time zone {zone!r}: use an IANA name such as Europe/London or America/New_York",
-            {"zone": value},
+            "timezone", "unknown time zone `{zone}`",
+            {"zone": value.encode("unicode_escape").decode("ascii"),
+             "hint": "use an IANA name such as Europe/London or America/New_York"},
         ) from None
     return value
 
 
 class Candidate(_Model):
-    name: str = Field(min_length=1, description="Your name, as it should appear in drafts.")
-    email: str | None = Field(default=None, description="Your email address.")
-    timezone: str | None = Field(default=None, description="Your own IANA time zone, when it differs from the company's: "
+    name: Line = Field(min_length=1, description="Your name, as it should appear in drafts.")
+    email: Email | None = Field(default=None, description="Your email address.")
+    timezone: str | None = Field(default=None, max_length=64, description="Your own IANA time zone, when it differs from the company's: "
                                  "due times and call slots are then shown in both (calls stay in the company's hours).")
 
     @field_validator("timezone")
@@ -82,14 +145,14 @@ class Candidate(_Model):
 
 
 class Position(_Model):
-    title: str = Field(min_length=1, description="Job title applied for.")
-    company: str = Field(min_length=1, description="Company name.")
+    title: Line = Field(min_length=1, description="Job title applied for.")
+    company: Line = Field(min_length=1, description="Company name.")
     industry: Industry = Field(description="Industry; `technology` selects tech-specific advice.")
     culture: Culture = Field(description="How formal the company is: `formal` or `casual`.")
-    timezone: str = Field(description="The company's IANA time zone, e.g. Europe/London; due times are given in it.")
-    country: str | None = Field(default=None, description="The company's country (ISO 3166 code such as GB, US, DE): "
+    timezone: str = Field(max_length=64, description="The company's IANA time zone, e.g. Europe/London; due times are given in it.")
+    country: str | None = Field(default=None, max_length=8, description="The company's country (ISO 3166 code such as GB, US, DE): "
                                 "business days then skip its public holidays. Left out, only weekends are skipped.")
-    subdivision: str | None = Field(default=None, description="Where holidays differ inside the country: the region's "
+    subdivision: str | None = Field(default=None, max_length=16, description="Where holidays differ inside the country: the region's "
                                     "code, e.g. ENG or SCT for GB, NY for US.")
 
     @field_validator("timezone")
@@ -108,7 +171,8 @@ class Position(_Model):
 
         known = supported_countries()
         if value.upper() not in known:
-            raise PydanticCustomError("country", f"unknown country {value!r}: use an ISO 3166 code such as GB, US, DE or FR")
+            raise PydanticCustomError("country", "unknown country `{country}`",
+                                      {"country": value, "hint": "use an ISO 3166 code such as GB, US, DE or FR"})
         return value.upper()
 
     @model_validator(mode="after")
@@ -121,16 +185,17 @@ class Position(_Model):
 
         subs = supported_countries().get(self.country, ())
         if self.subdivision.upper() not in subs:
-            raise PydanticCustomError("subdivision", f"unknown subdivision {self.subdivision!r} of {self.country}: "
-                                      f"use one of {', '.join(subs) or '(none: leave it out)'}")
+            raise PydanticCustomError("subdivision", "unknown subdivision `{subdivision}` of {country}",
+                                      {"subdivision": self.subdivision, "country": self.country,
+                                       "hint": f"use one of {', '.join(subs) or '(none: leave it out)'}"})
         return self
 
 
 class Interview(_Model):
-    start: AwareDatetime = Field(description="When the interview started (with UTC offset).")
-    end: AwareDatetime = Field(description="When it ended (with UTC offset).")
+    start: Time = Field(description="When the interview started (with UTC offset).")
+    end: Time = Field(description="When it ended (with UTC offset).")
     format: InterviewFormat = Field(description="onsite, video or phone.")
-    round: int = Field(default=1, ge=1, description="1 for a first interview, 2 for a second round, ...")
+    round: int = Field(default=1, ge=1, le=100, description="1 for a first interview, 2 for a second round, ...")
     went: HowItWent = Field(description="How you feel it went: well, mixed or badly.")
     still_interested: bool = Field(default=True, description="Do you still want the job?")
     notes_taken: bool = Field(default=False, description="Have you written down what was discussed?")
@@ -139,63 +204,56 @@ class Interview(_Model):
 class Sent(_Model):
     """A note that was sent (a thank-you, a formal letter)."""
 
-    at: AwareDatetime = Field(description="When it was sent.")
+    at: Time = Field(description="When it was sent.")
     channel: NoteChannel = Field(description="email, handwritten or letter.")
 
 
 class Person(_Model):
-    name: str = Field(min_length=1, description="Full name, spelt as they spell it.")
-    title: str | None = Field(default=None, description="Job title, as on their card.")
-    email: str | None = Field(default=None, description="Email address.")
-    phone: str | None = Field(default=None, description="Phone number.")
+    name: Line = Field(min_length=1, description="Full name, spelt as they spell it.")
+    title: Line | None = Field(default=None, description="Job title, as on their card.")
+    email: Email | None = Field(default=None, description="Email address.")
+    phone: Line | None = Field(default=None, description="Phone number.")
     role: Role = Field(default="interviewer", description="hiring_manager, interviewer, recruiter or coordinator.")
     contact_known: bool = Field(default=False, description="Do you have their card / full contact details?")
     linkedin: LinkedIn = Field(default="none", description="LinkedIn: none, requested or connected.")
     thank_you: Sent | None = Field(default=None, description="The thank-you sent to them, if any.")
     formal_letter: Sent | None = Field(default=None, description="The later, more formal letter, if any.")
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@") or " " in value):
-            raise PydanticCustomError("email", "{value!r} is not an email address", {"value": value})
-        return value
-
 
 class DecisionTimeline(_Model):
     asked: bool = Field(default=False, description="Did you ask when they will decide?")
-    expected_by: AwareDatetime | None = Field(default=None, description="When they said they would decide.")
-    informs: str | None = Field(default=None, description="Name of the person who will tell you.")
+    expected_by: Time | None = Field(default=None, description="When they said they would decide.")
+    informs: Line | None = Field(default=None, description="Name of the person who will tell you.")
     channel: Literal["email", "phone", "letter"] | None = Field(default=None, description="How they will tell you.")
     call_invited: bool = Field(default=False, description="Someone told you to call them about the decision.")
 
 
 class FollowUp(_Model):
-    at: AwareDatetime = Field(description="When you followed up.")
+    at: Time = Field(description="When you followed up.")
     channel: ContactChannel = Field(description="email, phone, letter or linkedin.")
-    to: list[str] = Field(min_length=1, description="Names of the people contacted.")
+    to: list[Line] = Field(min_length=1, description="Names of the people contacted.")
     answered: bool = Field(default=False, description="Did they answer?")
-    answered_at: AwareDatetime | None = Field(default=None, description="When they answered.")
+    answered_at: Time | None = Field(default=None, description="When they answered.")
 
 
 class Reply(_Model):
-    at: AwareDatetime = Field(description="When you replied.")
+    at: Time = Field(description="When you replied.")
     channel: ContactChannel = Field(description="How you replied.")
 
 
 class Response(_Model):
     kind: ResponseKind = Field(description="update, offer, second_round or rejection.")
-    at: AwareDatetime = Field(description="When it arrived.")
-    from_: str | None = Field(default=None, alias="from", description="Who it came from (a name).")
+    at: Time = Field(description="When it arrived.")
+    from_: Line | None = Field(default=None, alias="from", description="Who it came from (a name).")
     channel: ContactChannel | None = Field(default=None, description="How it arrived: email, phone, letter or linkedin.")
     replied: Reply | None = Field(default=None, description="Your reply to it, if any.")
-    second_round_at: AwareDatetime | None = Field(default=None, description="For a second round: when it starts.")
-    panel: list[str] = Field(default_factory=list, description="For a second round: who will interview you (names).")
-    answer_by: AwareDatetime | None = Field(default=None, description="For an offer: the date by which they need your answer.")
+    second_round_at: Time | None = Field(default=None, description="For a second round: when it starts.")
+    panel: list[Line] = Field(default_factory=list, description="For a second round: who will interview you (names).")
+    answer_by: Time | None = Field(default=None, description="For an offer: the date by which they need your answer.")
 
 
 class OtherApplication(_Model):
-    company: str = Field(min_length=1)
+    company: Line = Field(min_length=1)
     stage: Literal["applied", "interviewing", "offer"] = "applied"
 
 
@@ -304,6 +362,15 @@ def contradictions(f: Facts) -> list[tuple[tuple[str | int, ...], str, str]]:
 
 def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = None) -> Facts:
     """Validate facts given as a dict (or JSON text); raise :class:`FactsError` listing every problem."""
+    if isinstance(data, (str, bytes)):
+        if len(data) > LIMITS.file_bytes:
+            raise FactsError(Problem(f"the facts are more than {LIMITS.file_bytes:,} bytes", file=file, code="too_large",
+                                     hint="a facts document is a few KB: check that this is the right input"), source=file)
+    else:
+        bounded = check_data(data)
+        if bounded is not None:
+            raise FactsError(bounded if doc is None else doc.problem(bounded.path, bounded.message, bounded.hint,
+                                                                     code=bounded.code), source=file)
     try:
         if not isinstance(data, (str, bytes)):
             # A time written without an offset is read in the company's zone (see when.py).
@@ -343,8 +410,7 @@ def load_facts(source: str | os.PathLike[str]) -> Facts:
     try:
         text, name = read_text(source)
     except OSError as exc:
-        raise FactsError(Problem(message=f"cannot read facts: {exc.strerror or exc}", file=str(source),
-                                 hint="check the path", code="unreadable"), source=str(source)) from None
+        raise FactsError(unreadable(exc, source, "facts"), source=str(source)) from None
     return facts_from_text(text, name)
 
 

@@ -97,7 +97,12 @@ def _find_base(pf: PackFile, lookup: Lookup | None, fail: Callable[..., PackErro
     text = str(pf.pack.extends).strip()
     if is_pack_path(text):
         base = Path(os.path.normpath((pf.path.parent if pf.path is not None else Path.cwd()) / text))
-        if not base.is_file():
+        try:
+            found = base.is_file()
+        except OSError as exc:  # a name too long for the file system, a path through a file, ...
+            raise fail(("extends",), f"cannot use the path in `extends`: {exc.strerror or exc}",
+                       "give the relative path of a pack file, e.g. ./base.yaml") from None
+        if not found:
             raise fail(("extends",), f"no pack file at {text} (looked for {base})",
                        "paths in `extends` are relative to this pack's folder; check the spelling")
         return base

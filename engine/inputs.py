@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import FactsError, Problem
-from .facts import Facts, load_facts, parse_facts
+from .facts import YEARS, Facts, load_facts, parse_facts
 
 __all__ = ["FactsInput", "coerce_facts", "resolve_at"]
 
@@ -46,4 +46,11 @@ def resolve_at(at: datetime | str | None, facts: Facts) -> datetime:
                                      code="at")) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
-    return at.astimezone(tz)
+    try:
+        at = at.astimezone(tz)
+    except OverflowError:  # within a day of year 1 or 9999
+        at = at.replace(year=1)
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        raise FactsError(Problem(f"--at is in the year {at.year}, outside {YEARS[0]} to {YEARS[1]}", path=("at",),
+                                 hint="check the year of the evaluation time", code="at"))
+    return at

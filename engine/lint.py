@@ -41,6 +41,7 @@ from .conditions import NEGATE, All, Condition, Not, Test
 from .errors import PackError, Problem
 from .inheritance import Lookup, ResolvedPack, resolve
 from .packs import PackFile, Rule, load_pack_file
+from .yamlio import UNREADABLE
 
 __all__ = ["lint", "satisfiable", "implies", "Report", "validate_pack", "UNREADABLE_CODES"]
 
@@ -282,7 +283,7 @@ def _key(r: Rule) -> tuple[str, bool, str]:
 # --- followup validate ------------------------------------------------------------
 
 # Problems that mean "this is not a pack we could read", as opposed to findings in one.
-UNREADABLE_CODES = frozenset({"unreadable", "not_a_pack"})
+UNREADABLE_CODES = frozenset({"unreadable", "not_a_pack"}) | UNREADABLE
 
 
 @dataclass
@@ -309,7 +310,7 @@ def validate_pack(path: str | os.PathLike[str], lookup: Lookup | None = None) ->
     """Everything wrong with the pack file at `path`: load errors, inheritance errors, lint findings."""
     result = ValidationResult(str(path))
     p = Path(path)
-    if p.is_dir():
+    if os.path.isdir(p):
         result.problems.append(Problem(f"{path} is a folder with no pack files in it", file=str(path),
                                        hint="give a pack's .yaml file, or a folder that holds some", code="unreadable"))
         result.unreadable = True

@@ -40,8 +40,9 @@ from .catalogue import (
 )
 from .conditions import All, Condition, Test, parse_condition
 from .errors import PackError, Problem
+from .limits import check_data
 from .sources import library
-from .yamlio import Document, load_document, plain, problems_from_validation, read_text
+from .yamlio import Document, load_document, plain, problems_from_validation, read_text, unreadable
 
 __all__ = ["Pack", "Rule", "RuleOverride", "Due", "Opens", "Expires", "Ahead", "check_windows", "Citation", "Settings",
            "PackFile", "load_pack_file", "parse_pack", "check_rule", "builtin_pack_paths", "is_pack_path"]
@@ -53,8 +54,8 @@ Anchor = AnchorName
 WindowAnchor = WindowAnchorName
 Event = EventName
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: `$` would let a trailing newline through
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 class _Model(BaseModel):
@@ -73,12 +74,17 @@ _MAX_HOURS = 24.0 * MAX_OFFSET_DAYS
 def _check_offsets(model: Any) -> None:
     given = [n for n in ("hours", "days", "business_days") if getattr(model, n) is not None]
     if len(given) > 1:
-        raise PydanticCustomError("due_offsets", "give one offset, not {given}", {"given": " and ".join(given)})
+        raise PydanticCustomError("due_offsets", "give one offset, not {given}",
+                                  {"given": " and ".join(given), "hint": "keep one of them"})
     clock = getattr(model, "time", None)
-    if clock is not None and not _HHMM.match(clock):
-        raise PydanticCustomError("due_time", "time {time!r} is not HH:MM (24-hour)", {"time": clock})
+    if clock is not None and not _HHMM.fullmatch(clock):
+        # `field`: the error is about `time`, not the whole mapping (yamlio locates it there)
+        raise PydanticCustomError("due_time", "time `{time}` is not HH:MM (24-hour)",
+                                  {"time": clock[:40], "field": "time",
+                                   "hint": "write the time of day as HH:MM, e.g. 09:30 or 14:00"})
     if clock is not None and model.hours is not None:
-        raise PydanticCustomError("due_offsets", "`time` goes with `days` or `business_days`, not `hours`", {})
+        raise PydanticCustomError("due_offsets", "`time` goes with `days` or `business_days`, not `hours`",
+                                  {"field": "time", "hint": "use `days: N` with `time`, or drop `time`"})
 
 
 class Due(_Model):
@@ -198,8 +204,9 @@ class Rule(_Model):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise PydanticCustomError("rule_id", "rule id {id!r} must be lower-case letters, digits and hyphens", {"id": value})
+        if not _ID.fullmatch(value):
+            raise PydanticCustomError("rule_id", "rule id `{id}` must be lower-case letters, digits and hyphens (at most 80)",
+                                      {"id": value[:80], "hint": "e.g. thank-you-email: lower-case words joined by hyphens"})
         return value
 
 
@@ -243,8 +250,9 @@ class Pack(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise PydanticCustomError("pack_name", "pack name {name!r} must be lower-case letters, digits and hyphens", {"name": value})
+        if not _ID.fullmatch(value):
+            raise PydanticCustomError("pack_name", "pack name `{name}` must be lower-case letters, digits and hyphens (at most 80)",
+                                      {"name": value[:80], "hint": "e.g. my-style: lower-case words joined by hyphens"})
         return value
 
 
@@ -275,6 +283,10 @@ def parse_pack(data: Any, *, doc: Document | None = None, origin: str = "<memory
         raise PackError([_not_a_pack(doc, "a pack must be a mapping with name, title, summary and rules")], source=file)
     if not any(key in data for key in ("name", "rules", "extends", "overrides")):
         raise PackError([_not_a_pack(doc, "this is not a pack: it has none of name, extends or rules")], source=file)
+    bounded = check_data(data)  # plain data from the API has not been through the YAML bounds
+    if bounded is not None:
+        raise PackError([doc.problem(bounded.path, bounded.message, bounded.hint, code=bounded.code) if doc else bounded],
+                        source=file)
     try:
         pack = Pack.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
@@ -304,7 +316,8 @@ def _check_raw_conditions(data: dict[str, Any], report: Any) -> None:
         return
     for i, rule in enumerate(rules):
         if isinstance(rule, dict) and rule.get("when") is not None:
-            person = rule.get("target") in PERSON_TARGETS or rule.get("target") not in TARGETS
+            target = rule.get("target")
+            person = not isinstance(target, str) or target in PERSON_TARGETS or target not in TARGETS
             parse_condition(rule["when"], ("rules", i, "when"), report, allow_person=person)
 
 
@@ -516,8 +529,7 @@ def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None,
     try:
         text, name = read_text(path)
     except OSError as exc:
-        raise PackError(Problem(f"cannot read pack: {exc.strerror or exc}", file=str(path), hint="check the path",
-                                code="unreadable"), source=str(path)) from None
+        raise PackError(unreadable(exc, path, "pack"), source=str(path)) from None
     doc, problem = load_document(text, name)
     if problem is not None:
         raise PackError(problem, source=name)

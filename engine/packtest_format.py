@@ -40,7 +40,7 @@ from .catalogue import ActionKind, ChannelName
 from .errors import InputError, Problem
 from .results import Action
 from .whynot_expect import WhyNotExpect
-from .yamlio import Document, load_document, plain, problems_from_validation, read_text
+from .yamlio import Document, load_document, plain, problems_from_validation, read_text, unreadable
 
 __all__ = ["TestFile", "Case", "Expectation", "Selector", "DueBy", "Cites", "TestFileError", "TESTS_FOLDER",
            "load_test_file", "tests_for_pack", "fail"]
@@ -158,7 +158,7 @@ class TestFile(_Model):
         names = [c.name for c in value]
         for n in names:
             if names.count(n) > 1:
-                raise PydanticCustomError("case_name", "two cases are named {name!r}: give each its own name", {"name": n})
+                raise PydanticCustomError("case_name", "two cases are named `{name}`: give each its own name", {"name": n})
         return value
 
 
@@ -174,9 +174,8 @@ def fail(problems: list[Problem] | Problem, file: str) -> TestFileError:
 def load_test_file(path: Path) -> tuple[TestFile, Document]:
     try:
         text, name = read_text(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(Problem(f"cannot read the test file: {exc}", file=str(path), hint="check the path", code="unreadable"),
-                    str(path)) from None
+    except OSError as exc:
+        raise fail(unreadable(exc, path, "the test file"), str(path)) from None
     doc, problem = load_document(text, name)
     if problem is not None:
         raise fail(problem, name)

@@ -32,7 +32,7 @@ from .packtest_format import (
 from .packtest_results import CaseResult, FileResult, TestRun, describe, render
 from .results import Advice
 from .whynot_expect import WhyNotExpect, check_why_not
-from .yamlio import Document, load_document, plain
+from .yamlio import Document, load_document, plain, read_text, unreadable
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -45,8 +45,8 @@ __all__ = ["TestFileError", "CaseResult", "FileResult", "TestRun", "find_test_fi
 
 def _is_test_file(path: Path) -> bool:
     try:
-        doc, _ = load_document(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError):
+        doc, _ = load_document(read_text(path)[0], str(path))
+    except OSError:
         return False
     return doc is not None and isinstance(doc.data, dict) and "cases" in doc.data
 
@@ -55,7 +55,7 @@ def find_test_files(target: str | os.PathLike[str], engine: Engine) -> list[Path
     """Test files for a pack file, a test file, a folder of packs or of tests, or a pack name."""
     text = str(target)
     path = Path(text)
-    if path.is_dir():
+    if os.path.isdir(path):
         folder = path / TESTS_FOLDER if (path / TESTS_FOLDER).is_dir() else path
         # in a tests/ folder every YAML file is a test file (a broken one is reported, not skipped)
         in_tests = folder.name == TESTS_FOLDER
@@ -65,9 +65,9 @@ def find_test_files(target: str | os.PathLike[str], engine: Engine) -> list[Path
                                         hint=f"tests of a pack NAME.yaml go in {TESTS_FOLDER}/NAME.yaml beside it "
                                              "(`followup new-pack` writes one)"))
         return found
-    if not path.exists() and not is_pack_path(text):
+    if not os.path.exists(path) and not is_pack_path(text):
         path = engine.find_pack(text)
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise TestFileError(Problem(f"no such file: {text}", file=text, hint="check the path", code="unreadable"))
     if path.parent.name == TESTS_FOLDER or _is_test_file(path):
         return [path]
@@ -160,12 +160,16 @@ def _facts_for(tf: TestFile, case: Case, i: int, path: Path, doc: Document) -> F
                                 "give `facts:` (a file or inline facts) in the case or at the top of the file"), str(path))
     if isinstance(spec, str):
         file = path.parent / spec
-        if not file.is_file():
+        if not os.path.isfile(file):
             raise fail(doc.problem(where, f"no facts file at {spec} (looked for {file})",
                                     "facts paths are relative to the test file"), str(path))
         if case.with_ is None:
             return load_facts(file)
-        fdoc, problem = load_document(file.read_text(encoding="utf-8"), str(file))
+        try:
+            ftext, fname = read_text(file)
+        except OSError as exc:
+            raise FactsError(unreadable(exc, file, "facts"), source=str(file)) from None
+        fdoc, problem = load_document(ftext, fname)
         if problem is not None:
             raise FactsError(problem, source=str(file))
         data = plain(fdoc.data)  # type: ignore[union-attr]

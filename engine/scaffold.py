@@ -17,7 +17,7 @@ from .yamlio import atomic_write
 
 __all__ = ["new_pack", "NewPack"]
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _write_schemas(root: Path) -> None:
 def new_pack(name: str, *, extends: str | None = None, folder: str | os.PathLike[str] = ".",
              force: bool = False) -> NewPack:
     """Write FOLDER/NAME.yaml and FOLDER/tests/NAME.yaml; refuse to overwrite unless `force`."""
-    if not _ID.match(name):
+    if not _ID.fullmatch(name):
         raise PackError(Problem(f"pack name {name!r} must be lower-case letters, digits and hyphens",
                                 hint="e.g. recruiter-agency", code="pack_name"))
     root = Path(folder)

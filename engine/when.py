@@ -157,7 +157,7 @@ def localize_naive_times(data: Any, model: type[BaseModel]) -> Any:
         return data
     try:
         zone = ZoneInfo(zone_name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a folder, a long name too long
         return data
     return _walk(data, model, zone)
 
@@ -167,7 +167,7 @@ def _walk(value: Any, annotation: Any, zone: ZoneInfo) -> Any:
         if _is_datetime(annotation) and _NAIVE.match(value.strip()):
             try:
                 return localize(datetime.fromisoformat(value.strip()), zone).isoformat()
-            except (ValueError, WhenError):
+            except (ValueError, OverflowError, WhenError):  # near year 1 or 9999: the validator reports it
                 return value
         return value
     if isinstance(value, list):

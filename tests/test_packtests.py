@@ -214,5 +214,5 @@ def test_folder_run_reports_broken_test_files_and_untested_packs(tmp_path: Path)
     write(tmp_path, "tests/other.yaml", "cases:\n  - name: [broken\n")
     broken = run("test", str(tmp_path))
     assert broken.exit_code == 2
-    assert "tests/other.yaml:3:1: not valid YAML" in broken.output.replace(str(tmp_path) + "/", "")
+    assert "tests/other.yaml:2:11: not valid YAML: the `[` here is never closed" in broken.output.replace(str(tmp_path) + "/", "")
     assert run("test", str(tmp_path / "tests" / "other.yaml")).exit_code == 2

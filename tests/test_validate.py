@@ -102,8 +102,8 @@ def test_misspelt_pack_level_field(tmp_path: Path) -> None:
 def test_yaml_syntax_error_is_a_located_finding(tmp_path: Path) -> None:
     write(tmp_path, "p.yaml", "name: p\nrules:\n  - id: [unclosed\n")
     result = run("validate", str(tmp_path / "p.yaml"))
-    assert result.exit_code == 1
-    assert "p.yaml:4:1: error: not valid YAML" in result.output
+    assert result.exit_code == 2  # unreadable, not a finding in a pack
+    assert "p.yaml:3:9: error: not valid YAML: the `[` here is never closed" in result.output
 
 
 def test_clean_pack_exit_0(tmp_path: Path) -> None:

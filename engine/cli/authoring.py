@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -44,9 +45,9 @@ def validate(ctx: click.Context, packs: tuple[str, ...], as_json: bool) -> None:
     out = []
     paths: list[str | Path] = []
     for ref in packs:
-        if Path(ref).is_dir():
+        if os.path.isdir(ref):  # os.path never raises on names too long for the file system
             paths += pack_files_in(Path(ref)) or [ref]  # an empty folder is reported as not a pack
-        elif not Path(ref).exists() and not is_pack_path(ref):
+        elif not os.path.exists(ref) and not is_pack_path(ref):
             try:
                 paths.append(engine.find_pack(ref))
             except PackNotFound as exc:
