@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem
+from .fastyaml import fast_load
 from .limits import LIMITS, BoundedReadError, LimitExceeded, check_nodes, decode, read_bounded
 
 __all__ = ["Document", "load_document", "read_text", "unreadable", "syntax_problem", "UNREADABLE", "problems_from_validation", "fields_at", "atomic_write", "round_trip_yaml"]
@@ -158,6 +159,9 @@ def load_document(text: str, file: str | None) -> tuple[Document | None, Problem
     anything is constructed, so an alias bomb costs what its text costs.
     """
     try:
+        data = fast_load(text, file)
+        if data is not None:
+            return Document(data=data, file=file, text=text), None
         data = _reader(file).load(text)
     except LimitExceeded as exc:
         return None, exc.problem
