@@ -8,6 +8,7 @@ as CANCELLED so calendar apps that imported them drop them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,18 @@ from followup.yamlio import atomic_write
 
 PRODID = "-//followup//followup interview follow-ups//EN"
 _PRIORITY = {"critical": 1, "high": 3, "normal": 5, "low": 9}
+
+
+def _text(value: object) -> str:
+    """TEXT for a calendar: a pack or facts file may carry any character, RFC 5545 allows no control
+    character but the line break (which icalendar escapes as \\n). CR/LF pairs become one break."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(" " if ch != "\n" and unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+
+
+def _line(value: object) -> str:
+    """Single-line TEXT (a summary, the calendar's name): every control character, breaks included, is a space."""
+    return " ".join(_text(value).split("\n"))
 
 
 def _utc(dt: datetime) -> datetime:
@@ -73,7 +86,7 @@ def _description(advice: Advice, a: Action) -> str:
     lines.append(f"Sources: {sources_text(a)}")
     lines.append(f"Rank {a.rank} of {len(advice.actions)} ({a.priority}), pack {advice.pack.name} v{advice.pack.version}, "
                  f"as of {advice.at:%Y-%m-%d %H:%M} {advice.timezone}")
-    return "\n".join(lines)
+    return _text("\n".join(lines))
 
 
 class CalendarChannel(Channel):
@@ -104,7 +117,7 @@ class CalendarChannel(Channel):
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
         cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", f"Follow-up: {advice.position} at {advice.company}")
+        cal.add("x-wr-calname", _line(f"Follow-up: {advice.position} at {advice.company}"))
         stamp = _utc(advice.at)
         written: set[str] = set()
         for a in advice.actions:
@@ -139,7 +152,7 @@ class CalendarChannel(Channel):
         from icalendar import Alarm, Event, Todo
 
         comp: Event | Todo
-        summary = f"Wait over: {a.title}" if a.avoid else a.title
+        summary = _line(f"Wait over: {a.title}" if a.avoid else a.title)
         if self.mode == "todo":
             comp = Todo()
             comp.add("due", _utc(a.due))

@@ -10,6 +10,7 @@ reach the outbox or shell history.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,13 @@ def _text(reply: bytes | str) -> str:
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value else None
+
+
+def _header(value: object) -> str:
+    """Header text from facts or a pack: a CR/LF would end the header and start another (or crash
+    the message), so every control character becomes a space."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())
 
 
 class EmailChannel(Channel):
@@ -77,6 +85,8 @@ class EmailChannel(Channel):
         to = self.target.arg or (delivery.facts.candidate.email if delivery.facts else None)
         if not to:
             raise PermanentChannelError("no recipient: write --to email:ADDRESS, or give candidate.email in the facts")
+        if _header(to) != to or "@" not in to:
+            raise PermanentChannelError(f"{to!r} is not an email address: fix candidate.email or the address after email:")
         return to
 
     def identity(self, facts: Facts | None) -> str:
@@ -93,14 +103,14 @@ class EmailChannel(Channel):
         from email.utils import formatdate, make_msgid
 
         msg = EmailMessage()
-        msg["Subject"] = f"Follow-up: {digest.summary} for {advice.position} at {advice.company}"
-        msg["From"] = self.sender or to
+        msg["Subject"] = _header(f"Follow-up: {digest.summary} for {advice.position} at {advice.company}")
+        msg["From"] = _header(self.sender or to)
         msg["To"] = to
         msg["Date"] = formatdate(localtime=False)
         # the same digest has the same Message-ID in every attempt and run, so mail clients show one copy
         key = delivery.idempotency_key
         msg["Message-ID"] = f"<{key}@followup.invalid>" if key else make_msgid(domain="followup.invalid")
-        msg["X-Followup-Pack"] = f"{advice.pack.name} {advice.pack.version}"
+        msg["X-Followup-Pack"] = _header(f"{advice.pack.name} {advice.pack.version}")
         msg.set_content(digest_text(digest, explain=delivery.explain, width=72))
         msg.add_alternative(digest_markdown(digest, explain=delivery.explain), subtype="markdown")
         return msg
