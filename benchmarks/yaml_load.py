@@ -58,12 +58,12 @@ def main() -> None:
         text = path.read_text(encoding="utf-8")
         assert fast_load(text, str(path)) == plain(_reader(str(path)).load(text)), "the two paths disagree"
         rows: list[tuple[str, Callable[[], Any]]] = [
-            ("ruamel round-trip", lambda: plain(_reader(str(path)).load(text))),  # noqa: B023
-            ("libyaml fast path", lambda: fast_load(text, str(path))),  # noqa: B023
-            ("load_document", lambda: load_document(text, str(path))),  # noqa: B023
+            ("ruamel round-trip", lambda: plain(_reader(str(path)).load(text))),
+            ("libyaml fast path", lambda: fast_load(text, str(path))),
+            ("load_document", lambda: load_document(text, str(path))),
         ]
         if safe_c is not None:
-            rows.append(("ruamel safe (C)", lambda: safe_c(text)))  # noqa: B023
+            rows.append(("ruamel safe (C)", lambda: safe_c(text)))
         base = None
         for name, fn in rows:
             ms = _median_ms(fn, args.rounds)

@@ -19,9 +19,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from .errors import FactsError, Problem
-from .facts import Facts, facts_from_text
+from .facts import YEARS, Facts, facts_from_text
 from .when import WhenError, parse_when
-from .yamlio import read_text
+from .yamlio import read_text, unreadable
 
 __all__ = ["AtSource", "EvalTime", "FileTime", "LoadedFacts", "load_with_time", "file_time", "evaluation_time",
            "STALE_AFTER"]
@@ -76,8 +76,7 @@ def load_with_time(source: str | os.PathLike[str]) -> LoadedFacts:
     try:
         text, name = read_text(source)
     except OSError as exc:
-        raise FactsError(Problem(message=f"cannot read facts: {exc.strerror or exc}", file=str(source),
-                                 hint="check the path", code="unreadable"), source=str(source)) from None
+        raise FactsError(unreadable(exc, source, "facts"), source=str(source)) from None
     return LoadedFacts(facts_from_text(text, name), file_time(text, name), name)
 
 
@@ -88,7 +87,7 @@ def evaluation_time(given: datetime | str | None, facts: Facts, from_file: FileT
     tz = ZoneInfo(facts.position.timezone)
     notices: list[str] = []
     if isinstance(given, datetime):  # the hot path (plans, pack tests): no clock needed
-        at, source = (given if given.tzinfo is not None else given.replace(tzinfo=tz)).astimezone(tz), "given"
+        at, source = _given(given, tz, facts.interview.end), "given"
         if at >= facts.interview.end:
             return EvalTime(at, "given")
     clock = (now or datetime.now(UTC)).astimezone(tz)
@@ -123,19 +122,30 @@ def evaluation_time(given: datetime | str | None, facts: Facts, from_file: FileT
 
 
 def _given(given: datetime | str, tz: ZoneInfo, clock: datetime) -> datetime:
-    if isinstance(given, datetime):
-        return (given if given.tzinfo is not None else given.replace(tzinfo=tz)).astimezone(tz)
     try:
-        return parse_when(given, tz, clock, direction="future", what="--at")
+        if isinstance(given, datetime):
+            return _in_years((given if given.tzinfo is not None else given.replace(tzinfo=tz)).astimezone(tz), "--at")
+        return _in_years(parse_when(given, tz, clock, direction="future", what="--at"), "--at")
+    except OverflowError:  # "in 99999999 days", a time within a day of year 1 or 9999
+        raise FactsError(Problem(f"--at {str(given)!r} is beyond the calendar", path=("at",), code="at",
+                                 hint=f"give a time between the years {YEARS[0]} and {YEARS[1]}")) from None
     except WhenError as exc:
         raise FactsError(Problem(f"--at {given!r} is not a time", path=("at",),
                                  hint=exc.problems[0].hint if exc.problems else None, code="at")) from None
 
 
+def _in_years(at: datetime, where: str) -> datetime:
+    """Times beyond the years facts may have would overflow the due times computed from them."""
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        raise FactsError(Problem(f"{where} is in the year {at.year}, outside {YEARS[0]} to {YEARS[1]}", path=("at",),
+                                 hint="check the year of the evaluation time", code="at"))
+    return at
+
+
 def _from_file(ft: FileTime, tz: ZoneInfo, clock: datetime) -> datetime:
     try:
-        return parse_when(ft.text, tz, clock, what="# at:")
-    except WhenError:
+        return _in_years(parse_when(ft.text, tz, clock, what="# at:"), "`# at:`")
+    except (WhenError, OverflowError):
         raise FactsError(Problem(f"`# at: {ft.text}` is not a time", file=ft.file, line=ft.line, column=1,
                                  hint="write ISO 8601 after `# at:`, e.g. `# at: 2026-11-24T10:00+00:00`, or delete "
                                       "the line to evaluate at now", code="at"), source=ft.file) from None

@@ -63,7 +63,9 @@ def fast_load(text: str, file: str | None) -> Any:
     Raises :class:`~followup.limits.LimitExceeded` when a bound is broken: the
     composed nodes are located, so no second reading is needed for that.
     """
-    if not AVAILABLE or "%YAML" in text:
+    if not AVAILABLE or "%YAML" in text or "\t" in text:
+        # libyaml accepts tabs in places ruamel refuses; a tab in a facts file or pack is rare enough
+        # that ruamel, the reference, reads every such file
         return None
     loader = _Loader(text)
     try:
