@@ -90,7 +90,8 @@ def _single_line(value: str) -> str:
     return value
 
 
-Line = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
+# Long enough for any real name or title (and the 300-character ones the drafts channel is tested with).
+Line = Annotated[str, Field(max_length=500), AfterValidator(_single_line)]
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\\\"\[\]]+@[^@\s<>(),;:\\\"\[\]]+\.[^@\s<>(),;:\\\"\[\]]+$")
 
