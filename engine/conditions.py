@@ -18,6 +18,7 @@ expression (:func:`to_durable`) and read in Python for the because-trace
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -235,7 +236,20 @@ def _check_value(spec: FactSpec, op: str, value: Any, path: Path, report: Report
         report(path, f"`{spec.name}` is {_describe(spec)}, not {value!r}",
                "write true or false without quotes" if spec.type == "bool" else f"write {_describe(spec)}")
         return _BAD
+    if spec.type in ("int", "number") and not _plain_number(value):
+        # durable-rules reads numbers from JSON text and fails on 1e+300, inf and nan (and on any float
+        # Python writes with an exponent), so a pack that validates would fail at `advise`
+        report(path, f"`{spec.name}` is compared with {value!r}, which is out of range",
+               f"write a number between {-_MAGNITUDE:,} and {_MAGNITUDE:,}, and 0 or at least 0.001 in size")
+        return _BAD
     return value
+
+
+_MAGNITUDE = 1_000_000_000
+
+
+def _plain_number(value: float) -> bool:
+    return math.isfinite(value) and abs(value) <= _MAGNITUDE and (value == 0 or abs(value) >= 0.001)
 
 
 # --- reading in Python -------------------------------------------------------
