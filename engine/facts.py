@@ -172,8 +172,7 @@ class Position(_Model):
 
         known = supported_countries()
         if value.upper() not in known:
-            raise PydanticCustomError("country", "unknown country `{country}`",
-                                      {"country": value, "hint": "use an ISO 3166 code such as GB, US, DE or FR"})
+            raise PydanticCustomError("country", f"unknown country {value!r}: use an ISO 3166 code such as GB, US, DE or FR")
         return value.upper()
 
     @model_validator(mode="after")
@@ -186,9 +185,8 @@ class Position(_Model):
 
         subs = supported_countries().get(self.country, ())
         if self.subdivision.upper() not in subs:
-            raise PydanticCustomError("subdivision", "unknown subdivision `{subdivision}` of {country}",
-                                      {"subdivision": self.subdivision, "country": self.country,
-                                       "hint": f"use one of {', '.join(subs) or '(none: leave it out)'}"})
+            raise PydanticCustomError("subdivision", f"unknown subdivision {self.subdivision!r} of {self.country}: "
+                                      f"use one of {', '.join(subs) or '(none: leave it out)'}")
         return self
 
 
