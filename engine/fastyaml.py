@@ -21,7 +21,7 @@ from typing import Any
 
 from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
 
-from .limits import LIMITS, check_nodes
+from .limits import LIMITS, check_nodes, paired
 
 __all__ = ["AVAILABLE", "fast_load"]
 
@@ -133,7 +133,7 @@ def _construct(root: Any) -> Any:
 
 def _scalar(tag: str, text: str, style: str | None) -> Any:
     if tag in (_STR, "tag:yaml.org,2002:timestamp"):  # times stay text: pydantic insists on an offset
-        return text
+        return paired(text)
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag == "tag:yaml.org,2002:bool":

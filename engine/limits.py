@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,18 @@ from typing import IO, Any
 
 from .errors import Problem
 
-__all__ = ["Limits", "LIMITS", "read_bounded", "decode", "check_nodes", "check_data"]
+__all__ = ["Limits", "LIMITS", "read_bounded", "decode", "check_nodes", "check_data", "paired"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def paired(text: str) -> str:
+    """`text` with each escaped UTF-16 surrogate pair (`"\\ud83d\\ude00"`, as JSON writers escape emoji)
+    made the one character it stands for; YAML reads the two halves as two code points.
+    Raises UnicodeDecodeError for a lone half, which is no character at all."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -246,6 +258,12 @@ def _check_scalar(node: Any, value: Any, file: str | None, limits: Limits) -> No
     if len(value) > limits.string_chars:
         raise LimitExceeded(_at(node, file, f"a text of {len(value):,} characters (at most {limits.string_chars:,})",
                                 "shorten it", "too_long"))
+    try:
+        paired(value)
+    except UnicodeDecodeError:
+        raise LimitExceeded(_at(node, file, "a text with half of a UTF-16 surrogate pair (an escape such as \\ud83d "
+                                "without its partner)", "write the character itself, or both halves of the pair",
+                                "encoding")) from None
     tag = str(getattr(node.tag, "value", node.tag))
     if tag.endswith((":int", ":float")) and len(value) > limits.number_digits:
         raise LimitExceeded(_at(node, file, f"a number of {len(value):,} digits (at most {limits.number_digits})",
@@ -272,6 +290,12 @@ def check_data(data: Any, limits: Limits = LIMITS) -> Problem | None:
         if seen > limits.nodes:
             return Problem(f"more than {limits.nodes:,} values", path=path, hint="split the input", code="too_big")
         if isinstance(value, str):
+            if _SURROGATE.search(value) is not None:
+                try:
+                    paired(value)
+                except UnicodeDecodeError:
+                    return Problem("a text with half of a UTF-16 surrogate pair, which is no character", path=path,
+                                   hint="give the text as proper Unicode", code="encoding")
             if len(value) > limits.string_chars:
                 return Problem(f"a text of {len(value):,} characters (at most {limits.string_chars:,})", path=path,
                                hint="shorten it", code="too_long")

@@ -27,7 +27,7 @@ from ruamel.yaml.reader import ReaderError
 
 from .errors import Problem
 from .fastyaml import fast_load
-from .limits import LIMITS, BoundedReadError, LimitExceeded, check_nodes, decode, read_bounded
+from .limits import LIMITS, BoundedReadError, LimitExceeded, check_nodes, decode, paired, read_bounded
 
 __all__ = ["Document", "load_document", "read_text", "unreadable", "syntax_problem", "UNREADABLE", "problems_from_validation", "fields_at", "atomic_write", "round_trip_yaml"]
 
@@ -281,11 +281,12 @@ def _previous_content_line(text: str, line: int) -> tuple[int, str] | None:
 def plain(data: Any) -> Any:
     """ruamel containers to plain dicts/lists (pydantic validates those fastest)."""
     if isinstance(data, dict):
-        return {str(k) if not isinstance(k, (str, int)) else k: plain(v) for k, v in data.items()}
+        return {plain(k) if isinstance(k, str) else str(k) if not isinstance(k, int) else k: plain(v)
+                for k, v in data.items()}
     if isinstance(data, list):
         return [plain(v) for v in data]
     if isinstance(data, str):
-        return str(data)  # ScalarString subclasses -> str
+        return paired(str(data))  # ScalarString subclasses -> str; escaped surrogate pairs -> one character
     if isinstance(data, TaggedScalar) and str(data.tag) in _TEXT_TAGS:
         return str(data.value)  # `!!str 12` and a bare `=` are text (as the fast path reads them)
     return data

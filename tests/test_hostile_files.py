@@ -299,3 +299,22 @@ def test_huge_text_and_lists_through_the_api() -> None:
 
 def test_every_error_is_an_input_error_subclass() -> None:
     assert issubclass(FactsError, InputError) and issubclass(PackError, InputError)
+
+
+def test_json_escaped_surrogate_pairs_are_characters_and_lone_halves_are_refused(tmp_path: Path) -> None:
+    import json
+
+    data = followup.load_facts(ROOT / "examples" / "just-after.yaml").model_dump(mode="json", by_alias=True)
+    data["candidate"]["name"] = "Sam 😀 Rivera"
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(data), encoding="ascii")  # json's default: the emoji as \ud83d\ude00
+    assert "\\ud83d\\ude00" in path.read_text()
+    assert followup.load_facts(path).candidate.name == "Sam 😀 Rivera"
+    path.write_text(json.dumps(data).replace("\\ude00", ""), encoding="ascii")
+    with pytest.raises(FactsError, match="half of a UTF-16 surrogate pair") as info:
+        followup.load_facts(path)
+    assert info.value.problems[0].line == 1
+    data["candidate"]["name"] = "Sam \ud83d Rivera"
+    with pytest.raises(FactsError, match="surrogate") as info:
+        followup.parse_facts(data)
+    assert info.value.problems[0].path == ("candidate", "name")
