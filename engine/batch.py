@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +38,7 @@ from .engine import Engine, resolve_at
 from .errors import FollowupError, InputError, PackNotFound, Problem
 from .facts import Facts, parse_facts
 
-__all__ = ["BatchEvaluator", "evaluate_lines", "PackSpec", "ENVELOPE_KEYS"]
+__all__ = ["BatchEvaluator", "evaluate_lines", "shared_evaluator", "PackSpec", "ENVELOPE_KEYS"]
 
 PackSpec = str | os.PathLike[str] | CompiledPack
 ENVELOPE_KEYS = frozenset({"facts", "id", "at"})
@@ -75,6 +76,7 @@ class BatchEvaluator:
         self.inputs = 0  # counts, for a summary at the end
         self.errors = 0
         self.error_lines: list[int | None] = []  # the first few
+        self.last_ok = True  # whether the latest result was advice (for callers that need a flag per input)
 
     def evaluate(self, item: bytes | str | Mapping[str, Any], line: int | None = None) -> bytes:
         """The JSON result (no newline) for one input; problems are located at `line` when given."""
@@ -127,6 +129,7 @@ class BatchEvaluator:
         else:
             advice = parts[0]
         self.inputs += 1
+        self.last_ok = True
         return self._head(line, has_id, ident) + b'"ok":true,"advice":' + advice + b"}"
 
     def _head(self, line: int | None, has_id: bool, ident: Any) -> bytes:
@@ -143,6 +146,7 @@ class BatchEvaluator:
     def _failed(self, line: int | None, has_id: bool, ident: Any, problems: list[Problem]) -> bytes:
         self.inputs += 1
         self.errors += 1
+        self.last_ok = False
         if len(self.error_lines) < MAX_ERROR_LINES:
             self.error_lines.append(line)
         body = orjson.dumps([p.as_dict() for p in problems])
@@ -173,16 +177,47 @@ def _facts(data: Any) -> Facts:
 
 def evaluate_lines(lines: Iterable[bytes | str | Mapping[str, Any]], pack: PackSpec | Sequence[PackSpec],
                    at: datetime | str | None = None, *, engine: Engine | None = None, explain: bool = False,
-                   id_field: str = "id", first_line: int = 1, source: str | None = None,
+                   id_field: str = "id", first_line: int | None = 1, source: str | None = None,
                    evaluator: BatchEvaluator | None = None) -> Iterator[bytes]:
     """One JSON result per input, in input order (blank lines are skipped but counted).
 
     `first_line` is the line number of the first item (for a shard that
-    starts inside a file). Give `evaluator` to reuse compiled packs across
-    partitions (a worker process keeps one); otherwise one is built here.
+    starts inside a file); None leaves line numbers out (inputs keyed
+    otherwise; a blank item is then an error result, not skipped). Give
+    `evaluator` to reuse compiled packs across partitions (a worker process
+    keeps one, see :func:`shared_evaluator`); otherwise one is built here.
     """
     ev = evaluator or BatchEvaluator(pack, at, engine=engine, explain=explain, id_field=id_field, source=source)
-    for n, item in enumerate(lines, start=first_line):
+    for n, item in enumerate(lines, start=first_line or 1):
         if isinstance(item, (bytes, str)) and not item.strip():
+            if first_line is None:  # no line numbers: every item is an input that must get its result
+                yield ev.evaluate(item, None)
             continue
-        yield ev.evaluate(item, n)
+        yield ev.evaluate(item, n if first_line is not None else None)
+
+
+_shared: dict[tuple[Any, ...], BatchEvaluator] = {}
+_shared_lock = threading.Lock()
+SHARED_KEPT = 8
+
+
+def shared_evaluator(pack: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], at: datetime | str, *,
+                     explain: bool = False, id_field: str = "id", source: str | None = None) -> BatchEvaluator:
+    """This process's evaluator for these settings, built on first use and kept.
+
+    For executors that call a partition function many times in one
+    long-lived process (Spark's Python workers, Ray actors, Dask workers):
+    the engine and compiled packs are set up once per process. `at` is
+    required (read "now" once on the driver) so that every process judges
+    at the same instant and a kept evaluator never keeps a stale "now".
+    """
+    key = (str(pack) if isinstance(pack, (str, os.PathLike)) else tuple(map(str, pack)), str(at), explain, id_field,
+           source)
+    with _shared_lock:
+        ev = _shared.get(key)
+        if ev is None:
+            if len(_shared) >= SHARED_KEPT:
+                _shared.pop(next(iter(_shared)))
+            ev = _shared[key] = BatchEvaluator(pack if isinstance(pack, (str, os.PathLike)) else list(pack), at,
+                                               explain=explain, id_field=id_field, source=source)
+        return ev
