@@ -17,6 +17,7 @@ on the ruamel path; libyaml itself stops at 1,000 levels of nesting.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
@@ -36,6 +37,9 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                          "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", _STR})
+
+
+_SPECIAL = re.compile(r"(?:^|[\s\[{,])[&*!][^\s]")  # an anchor, alias or tag
 
 
 class _Unsupported(Exception):
@@ -63,9 +67,9 @@ def fast_load(text: str, file: str | None) -> Any:
     Raises :class:`~followup.limits.LimitExceeded` when a bound is broken: the
     composed nodes are located, so no second reading is needed for that.
     """
-    if not AVAILABLE or "%YAML" in text or "\t" in text:
-        # libyaml accepts tabs in places ruamel refuses; a tab in a facts file or pack is rare enough
-        # that ruamel, the reference, reads every such file
+    if not AVAILABLE or "%YAML" in text or "\t" in text or _SPECIAL.search(text):
+        # libyaml accepts tabs, and anchor names, in places ruamel refuses: files with tabs, anchors,
+        # aliases or tags are rare enough that ruamel, the reference, reads every one of them
         return None
     loader = _Loader(text)
     try:
