@@ -23,7 +23,8 @@ from .facts import YEARS, Facts, facts_from_text
 from .when import WhenError, parse_when
 from .yamlio import read_text, unreadable
 
-__all__ = ["AtSource", "EvalTime", "FileTime", "LoadedFacts", "load_with_time", "file_time", "evaluation_time",
+__all__ = ["AtSource", "EvalTime", "FileTime", "LoadedFacts", "load_with_time", "file_time", "file_pack",
+           "evaluation_time",
            "STALE_AFTER"]
 
 AtSource = Literal["now", "given", "file"]
@@ -48,6 +49,19 @@ class LoadedFacts:
     facts: Facts
     file_time: FileTime | None
     name: str
+    pack: str | None = None  # the file's `# pack:` line
+
+
+_PACK = re.compile(r"^#\s*pack:\s*(?P<value>[^\s#]+)")
+
+
+def file_pack(text: str) -> str | None:
+    """The pack a case file names in a `# pack: NAME` comment line (used when no --pack is given)."""
+    for line in text.splitlines():
+        m = _PACK.match(line.strip())
+        if m:
+            return m.group("value")
+    return None
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ def load_with_time(source: str | os.PathLike[str]) -> LoadedFacts:
         text, name = read_text(source)
     except OSError as exc:
         raise FactsError(unreadable(exc, source, "facts"), source=str(source)) from None
-    return LoadedFacts(facts_from_text(text, name), file_time(text, name), name)
+    return LoadedFacts(facts_from_text(text, name), file_time(text, name), name, file_pack(text))
 
 
 def evaluation_time(given: datetime | str | None, facts: Facts, from_file: FileTime | None = None, *,

@@ -120,6 +120,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         at=now,
         at_source="given",
         notices=[],
+        set_aside=[],
         pack=cp.ref,
         actions=actions,
         notes=[holiday_note(derived, facts.position.country, facts.position.subdivision)],

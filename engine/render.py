@@ -7,7 +7,7 @@ from typing import IO
 
 from .results import Action, Advice
 
-__all__ = ["as_of", "render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
+__all__ = ["as_of", "set_aside_text", "render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
 
 
 def format_due(dt: datetime | None, at: datetime | None = None) -> str:
@@ -27,6 +27,21 @@ def as_of(advice: Advice) -> str:
     """`As of <time> <zone> (<where the time came from>)`: the evaluation time is never implicit."""
     source = {"now": "now", "given": "as asked", "file": "from the file's `# at:` line"}[advice.at_source]
     return f"As of {advice.at.strftime('%a %d %b %Y %H:%M')} {advice.timezone} ({source})"
+
+
+def set_aside_text(advice: Advice) -> str | None:
+    """One line counting what the user set aside, so nothing is hidden silently (overdue ones said)."""
+    if not advice.set_aside:
+        return None
+    counts: dict[str, int] = {}
+    for s in advice.set_aside:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    overdue = sum(1 for s in advice.set_aside if s.urgency == "overdue" and s.state != "done")
+    parts = [f"{n} {state}" for state, n in counts.items()]
+    listed = {f"{a.rule}|{a.target.name or a.target.kind}" for a in advice.actions}
+    shown = all(s.key in listed for s in advice.set_aside)
+    text = "Set aside: " + ", ".join(parts) + (f" ({overdue} of them overdue)" if overdue else "")
+    return text + ("" if shown else "; --all lists them")
 
 
 def origin_text(a: Action, advice: Advice) -> str:
@@ -125,6 +140,9 @@ def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> st
     lines = [f"{advice.candidate} — {advice.position} at {advice.company}",
              f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})",
              as_of(advice), *[f"! {n}" for n in advice.notices], ""]
+    aside = set_aside_text(advice)
+    if aside:
+        lines[-1:-1] = [aside]
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")
     for a in advice.actions:
@@ -151,6 +169,9 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         "",
         *[f"> **Note:** {n}\n" for n in advice.notices],
     ]
+    aside = set_aside_text(advice)
+    if aside:
+        lines += [f"*{aside}*", ""]
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")
     for a in advice.actions:

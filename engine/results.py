@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from .catalogue import ActionKind, ChannelName, PriorityName, TargetKind
 from .conditions import Because
 
-__all__ = ["Result", "Advice", "Action", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency", "public_origin"]
+__all__ = ["Result", "Advice", "Action", "SetAside", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency",
+           "public_origin"]
 
 Urgency = Literal["overdue", "today", "upcoming"]
 
@@ -95,6 +96,18 @@ class Action(Result):
     because: list[BecauseItem] | None = Field(default=None, description="The because-trace (with explain=True).")
 
 
+class SetAside(Result):
+    """An action left out of the list because the user marked it done, snoozed or dismissed it (see state.py)."""
+
+    rule: str
+    key: str = Field(description="rule|target: how the state file knows the action.")
+    title: str
+    state: Literal["done", "snoozed", "dismissed"]
+    until: datetime | None = Field(default=None, description="For a snooze: when the action comes back.")
+    urgency: Urgency
+    due: datetime | None = None
+
+
 class PackRef(Result):
     name: str
     title: str
@@ -155,6 +168,8 @@ class Advice(Result):
                                      "file's `# at:` line.")
     notices: list[str] = Field(default_factory=list, description="Warnings about this evaluation (e.g. a file time "
                                                                  "days behind the clock).")
+    set_aside: list[SetAside] = Field(default_factory=list, description="Actions left out because the user marked "
+                                                                       "them done, snoozed or dismissed them.")
     pack: PackRef
     actions: list[Action]
     notes: list[str] = Field(default_factory=list, description="How time was counted (holidays known or not), for --explain.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .base import cli
 
 # Every command module, in the order their commands are registered (and listed by --help).
-MODULES = ("advise", "authoring", "batch", "compare", "delivery", "init", "serve")
+MODULES = ("advise", "authoring", "batch", "compare", "delivery", "init", "record", "serve")
 # Which module registers each command.
 COMMANDS = {
     "advise": "advise", "packs": "advise",
@@ -23,6 +23,7 @@ COMMANDS = {
     "compare": "compare", "plan": "compare",
     "plugins": "delivery", "outbox": "delivery",
     "init": "init",
+    "record": "record", "done": "record", "snooze": "record", "dismiss": "record", "restore": "record",
     "serve": "serve",
 }
 cli.lazy(__name__, COMMANDS, MODULES)

@@ -19,7 +19,8 @@ from .explaining import (
 
 @cli.command(cls=AdviseCommand)
 @click.argument("facts", type=str)
-@click.option("--pack", "-p", default="conservative", show_default=True, help="Pack name or path to a pack file.")
+@click.option("--pack", "-p", default=None, help="Pack name or path to a pack file [default: the file's `# pack:` "
+                                                  "line, else conservative].")
 @click.option("--at", "at", default=None, help="Evaluation time: ISO 8601 or e.g. 'now', 'tomorrow 9:00' (default: the "
                    "file's `# at:` line, else now). Without an offset it is read in the company's time zone.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
@@ -39,18 +40,25 @@ from .explaining import (
 @click.option("--what-if", "what_if", multiple=True, metavar="PATH=VALUE", help=WHAT_IF_HELP)
 @click.option("--needs-info", "needs_info", is_flag=True,
               help="List the unknown facts whose answer would most change the advice, each with the question to ask.")
+@click.option("--all", "show_all", is_flag=True, help="Also list what you marked done, snoozed or dismissed.")
 @click.pass_context
 @failing_input
-def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str | None, to: tuple[str, ...],
+def advise(ctx: click.Context, facts: str, pack: str | None, at: str | None, fmt: str | None, to: tuple[str, ...],
            resend: bool, outbox: str | None, explain: bool, explain_all: bool, why_not: tuple[str, ...],
-           what_if: tuple[str, ...], needs_info: bool) -> None:
-    """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin)."""
+           what_if: tuple[str, ...], needs_info: bool, show_all: bool) -> None:
+    """Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin).
+
+    The actions are numbered: `followup done N`, `snooze N --until WHEN` and
+    `dismiss N` act on those numbers.
+    """
     from ..evaltime import evaluation_time, load_with_time
+    from ..setaside import State, apply_set_aside, case_key, shown_lines
     from .delivery import deliver_advice
 
     engine = engine_from(ctx)
     loaded = load_with_time(facts)
     facts_obj = loaded.facts
+    pack = pack or loaded.pack or "conservative"
     when = evaluation_time(at, facts_obj, loaded.file_time)
     advice = engine.advise(facts_obj, pack, when, explain=explain)
     if explain_options_given(why_not, explain_all, what_if, needs_info):
@@ -58,6 +66,10 @@ def advise(ctx: click.Context, facts: str, pack: str, at: str | None, fmt: str |
             raise click.UsageError("--why-not, --what-if, --needs-info and --explain=all print their answer: leave out --to")
         print_explanations(engine, facts_obj, pack, advice, fmt, why_not, explain_all, what_if, needs_info)
         return
+    if facts != "-":
+        state = State()
+        advice = apply_set_aside(advice, state.set_aside(facts), show_all=show_all)
+        state.remember(shown_lines(advice, case_key(facts))) if advice.actions else state.remember_empty([case_key(facts)])
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)
