@@ -17,6 +17,7 @@ from .corpus_compare import CorpusComparison
 from .explain_render import delta_text
 from .needsinfo import NeedsInfo
 from .planning import Lane, Plan, PlanEvent
+from .render import console_options
 from .whatif import WhatIf
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }}
-table {{ border-collapse: collapse; margin: 1rem 0; }}
+table {{ border-collapse: collapse; margin: 1rem 0; display: block; max-width: 100%; overflow-x: auto; }}
+@media (max-width: 40rem) {{ body {{ margin: .6rem; }} th, td {{ padding: .2rem .3rem; font-size: .8rem; }} }}
 th, td {{ border: 1px solid #ccc; padding: .3rem .5rem; vertical-align: top; text-align: left; font-size: .9rem; }}
 th {{ background: #f3f3f3; }}
 tr.disagree td:first-child {{ border-left: 4px solid #D55E00; }}
@@ -61,7 +64,7 @@ def _heading(c: Comparison) -> str:
 
 def comparison_text(c: Comparison, file: IO[str] | None = None, *, width: int | None = None,
                     color: bool | None = None) -> None:
-    console = Console(file=file, force_terminal=color, no_color=(color is False), width=width, highlight=False,
+    console = Console(file=file, **console_options(color), width=width, highlight=False,
                       soft_wrap=False)
     console.print(Text(_heading(c), style="bold"))
     table = Table(show_lines=False)
@@ -215,7 +218,7 @@ def _end_line(lane: Lane) -> str:
 
 
 def plan_text(p: Plan, file: IO[str] | None = None, *, color: bool | None = None, width: int | None = None) -> None:
-    console = Console(file=file, force_terminal=color, no_color=(color is False), width=width, highlight=False,
+    console = Console(file=file, **console_options(color), width=width, highlight=False,
                       soft_wrap=True)
     console.print(Text(_plan_heading(p), style="bold"))
     for lane in p.lanes:
@@ -322,7 +325,7 @@ def corpus_markdown(c: CorpusComparison) -> str:
 
 def corpus_text(c: CorpusComparison, file: IO[str] | None = None, *, color: bool | None = None,
                 width: int | None = None) -> None:
-    console = Console(file=file, force_terminal=color, no_color=(color is False), width=width, highlight=False)
+    console = Console(file=file, **console_options(color), width=width, highlight=False)
     names = [p.name for p in c.packs]
     console.print(Text(f"Packs compared over {len(c.cases)} cases in {c.folder}", style="bold"))
     console.print(f"All packs rank the same action first in {_pct(c.top_agreement)} of cases.")

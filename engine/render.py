@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from .results import Action, Advice
 
-__all__ = ["as_of", "set_aside_text", "render_text", "render_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["console_options", "output_width", "as_of", "set_aside_text", "render_text", "render_list", "list_lines", "print_list", "render_markdown", "render_json", "format_due", "sources_text", "origin_text"]
+
+
+def console_options(color: bool | None) -> dict[str, Any]:
+    """Console settings for `color`: True always, False never (no escape codes at all, not even bold),
+    None: rich decides from the terminal, and NO_COLOR (set and not empty) means never."""
+    if color is None and os.environ.get("NO_COLOR", ""):
+        color = False
+    if color is None:
+        return {}
+    if color:
+        return {"force_terminal": True, "no_color": False}
+    return {"color_system": None, "no_color": True}
+
+
+def output_width(console: Console | None = None) -> int:
+    """Columns to lay text out for: a terminal's width up to 100; elsewhere $COLUMNS, else 80."""
+    if console is not None and console.is_terminal:
+        return min(console.width, 100)
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "80")))
+    except ValueError:
+        return 80
 
 
 def format_due(dt: datetime | None, at: datetime | None = None) -> str:
@@ -97,8 +123,7 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=file, force_terminal=color, no_color=(color is False), width=width,
-                      highlight=False, soft_wrap=False)
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False, **console_options(color))
     head = Text.assemble(
         (f"{advice.candidate}", "bold"), f" — {advice.position} at {advice.company}\n",
         f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})   ",
@@ -130,34 +155,70 @@ def render_text(advice: Advice, file: IO[str] | None = None, *, explain: bool = 
             console.print("Note: " + n)
 
 
-def render_list(advice: Advice, *, explain: bool = False, width: int = 88) -> str:
-    """Plain text, one numbered block per action: readable in a pipe, a log or a narrow terminal."""
+def list_lines(advice: Advice, *, explain: bool = False, width: int = 80) -> list[tuple[str, str]]:
+    """(line, rich style) pairs: one numbered block per action, every line wrapped to `width` at spaces
+    (never inside a word or an identifier), continuation lines indented under their label."""
     import textwrap
 
-    def wrap(label: str, text: str) -> list[str]:
-        return textwrap.wrap(text, width=width, initial_indent=f"    {label}", subsequent_indent="      ") or [f"    {label}"]
+    out: list[tuple[str, str]] = []
 
-    lines = [f"{advice.candidate} — {advice.position} at {advice.company}",
-             f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})",
-             as_of(advice), *[f"! {n}" for n in advice.notices], ""]
+    def add(text: str, style: str = "", first: str = "", rest: str = "      ") -> None:
+        for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                                  break_long_words=False, break_on_hyphens=False) or [first.rstrip()]:
+            out.append((line, style))
+
+    add(f"{advice.candidate} — {advice.position} at {advice.company}", "bold", rest="  ")
+    add(f"Pack: {advice.pack.title} ({advice.pack.name} v{advice.pack.version})", rest="  ")
+    add(as_of(advice), rest="  ")
+    for n in advice.notices:
+        add(n, "yellow", first="! ", rest="  ")
     aside = set_aside_text(advice)
     if aside:
-        lines[-1:-1] = [aside]
+        add(aside, "magenta", rest="  ")
+    out.append(("", ""))
     if not advice.actions:
-        lines.append("Nothing to do right now under this pack.")
+        add("Nothing to do right now under this pack.")
+    style = {"overdue": "bold red", "today": "yellow", "upcoming": ""}
     for a in advice.actions:
-        lines.append(f"{a.rank:>2}. {a.title}")
-        lines.append(f"    {a.channel} · {'' if a.avoid or a.due is None else 'due '}{_when(a)} · {a.urgency}")
-        lines += wrap("Why: ", a.rationale)
-        lines += wrap("Sources: ", sources_text(a))
-        lines += wrap("From: ", origin_text(a, advice))
+        add(f"{a.rank:>2}. {a.title}", "italic" if a.avoid else "bold", rest="    ")
+        add(f"{a.channel} · {'' if a.avoid or a.due is None else 'due '}{_when(a)} · {a.urgency}", style[a.urgency],
+            first="    ")
+        add(a.rationale, first="    Why: ")
+        add(sources_text(a), "dim", first="    Sources: ")
+        add(origin_text(a, advice), "dim", first="    From: ")
         if explain:
-            lines += ["    Because:"] + [f"      {b}" for b in _because_lines(a)] if a.because else ["    Because: (no condition)"]
-            lines += [f"    Time: {t}" for t in _time_lines(a)]
-        lines.append("")
+            if a.because:
+                out.append(("    Because:", "cyan"))
+                for b in _because_lines(a):
+                    add(b, "cyan", first="      ", rest="          ")
+            else:
+                out.append(("    Because: (no condition)", "cyan"))
+            for t in _time_lines(a):
+                add(t, "cyan", first="    Time: ")
+        out.append(("", ""))
     if explain:
-        lines += [f"Note: {n}" for n in advice.notes]
-    return "\n".join(lines).rstrip("\n") + "\n"
+        for n in advice.notes:
+            add(n, first="Note: ", rest="  ")
+    while out and not out[-1][0]:
+        out.pop()
+    return out
+
+
+def render_list(advice: Advice, *, explain: bool = False, width: int = 80) -> str:
+    """Plain text, one numbered block per action: readable in a pipe, a log or a narrow terminal."""
+    return "\n".join(line for line, _ in list_lines(advice, explain=explain, width=width)) + "\n"
+
+
+def print_list(advice: Advice, file: IO[str] | None = None, *, explain: bool = False, color: bool | None = None,
+               width: int | None = None) -> None:
+    """The list layout on a terminal: wrapped to its width (at most 100 columns), in colour where allowed."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=file, highlight=False, soft_wrap=True, **console_options(color))
+    w = width or output_width(console)
+    for line, style in list_lines(advice, explain=explain, width=w):
+        console.print(Text(line, style=style))
 
 
 def render_markdown(advice: Advice, *, explain: bool = False) -> str:
@@ -175,8 +236,8 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")
     for a in advice.actions:
-        prefix = "**Don't:** " if a.avoid else ""
-        lines.append(f"{a.rank}. {prefix}**{a.title}** — {a.channel}, {'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
+        # an avoid action's title already says "Don't ..." / "Hold off ...": no second label
+        lines.append(f"{a.rank}. **{a.title}** — {a.channel}, {'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
         lines.append(f"   - Why: {a.rationale}")
         lines.append(f"   - Sources: {sources_text(a)}")
         lines.append(f"   - From: {origin_text(a, advice)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,11 +24,11 @@ def _write(arg: str | None, text: str, delivery: Delivery) -> str:
 
 class TerminalChannel(Channel):
     name = "terminal"
-    description = "A table of the ranked actions on a terminal (colour); a plain list when piped."
+    description = "The ranked actions as a numbered list (colour on a terminal; a table on a wide one)."
     options = {
-        "style": "table, list or auto (default: table on a terminal, list when piped)",
+        "style": "table, list or auto (default: the list; the table on a terminal at least 160 columns wide)",
         "color": "auto, always or never (default auto: colour only on a terminal)",
-        "width": "columns to lay out for (default: the terminal's width, 88 for a list)",
+        "width": "columns to lay out for (default: the terminal's width up to 100; 80 or $COLUMNS when piped)",
     }
 
     def __init__(self, target: ChannelTarget) -> None:
@@ -39,14 +40,23 @@ class TerminalChannel(Channel):
     def deliver(self, delivery: Delivery) -> str:
         out = delivery.stdout
         tty = bool(getattr(out, "isatty", lambda: False)())
-        style = self.style if self.style != "auto" else ("table" if tty else "list")
+        color = {"auto": None, "always": True, "never": False}[self.color]
+        # The table needs room for five columns; below TABLE_WIDTH it wraps every cell into a tall column.
+        wide = tty and (self.width or shutil.get_terminal_size((80, 24)).columns) >= TABLE_WIDTH
+        style = self.style if self.style != "auto" else ("table" if wide else "list")
         if style == "list":
-            out.write(render.render_list(delivery.advice, explain=delivery.explain, width=self.width or 88))
+            if tty or color:
+                render.print_list(delivery.advice, out, explain=delivery.explain, color=color, width=self.width)
+            else:
+                out.write(render.render_list(delivery.advice, explain=delivery.explain,
+                                             width=self.width or render.output_width()))
             out.flush()
         else:
-            color = {"auto": None, "always": True, "never": False}[self.color]
             render.render_text(delivery.advice, file=out, explain=delivery.explain, color=color, width=self.width)
         return "terminal" if tty else "standard output"
+
+
+TABLE_WIDTH = 160
 
 
 class JsonChannel(Channel):

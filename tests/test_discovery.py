@@ -78,7 +78,7 @@ def test_packs_command_shows_sources_and_shadowing(places: SimpleNamespace) -> N
     assert "alpha             Alpha (v1, 1 rule) [FOLLOWUP_PACKS_PATH]" in out
     assert f"! shadows {places.env2 / 'alpha.yaml'}" in out
     assert f"! shadows {places.plug / 'alpha.yaml'}" in out
-    assert f"! shadowed by {places.env1 / 'alpha.yaml'}: --pack alpha does not select this one" in out
+    assert f"! shadowed by {places.env1 / 'alpha.yaml'}:\n" in out and "--pack alpha does not select this one" in out
     assert "[plugin agency_plugin]" in out and "[built-in]" in out
     rows = json.loads(run("packs", "--json", engine_=places.engine).output)
     cons = [r for r in rows if r["name"] == "conservative"]
@@ -110,7 +110,9 @@ def test_packs_and_advise_as_a_subprocess(tmp_path: Path) -> None:
     exe = str(Path(sys.executable).parent / "followup")
     listing = subprocess.run([exe, "packs"], capture_output=True, text=True, env=env)
     assert listing.returncode == 0, listing.stderr
-    assert "agency            Agency (v1," in listing.stdout and "extends conservative) [FOLLOWUP_PACKS_PATH]" in listing.stdout
+    flat = " ".join(listing.stdout.split())  # wrapped to the terminal (80 columns in a pipe)
+    assert "agency Agency (v1," in flat and "extends conservative) [FOLLOWUP_PACKS_PATH]" in flat
+    assert max(len(line) for line in listing.stdout.splitlines() if "/" not in line) <= 80
     advice = subprocess.run([exe, "advise", str(EXAMPLE), "--pack", "agency", "--at", AT, "--format", "json"],
                             capture_output=True, text=True, env=env)
     assert advice.returncode == 0, advice.stderr

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .base import cli
 
 # Every command module, in the order their commands are registered (and listed by --help).
-MODULES = ("advise", "authoring", "batch", "compare", "delivery", "init", "record", "serve")
+MODULES = ("advise", "agenda", "authoring", "batch", "compare", "delivery", "init", "record", "serve", "vocabulary")
 # Which module registers each command.
 COMMANDS = {
     "advise": "advise", "packs": "advise",
@@ -25,6 +25,8 @@ COMMANDS = {
     "init": "init",
     "record": "record", "done": "record", "snooze": "record", "dismiss": "record", "restore": "record",
     "serve": "serve",
+    "agenda": "agenda",
+    "sources": "vocabulary", "facts": "vocabulary", "actions": "vocabulary",
 }
 cli.lazy(__name__, COMMANDS, MODULES)
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import InputError, PackNotFound
-from .base import cli, engine_from, failing_input
+from .base import cli, color_from, engine_from, failing_input, with_color
 from .explaining import (
     WHAT_IF_HELP,
     AdviseCommand,
@@ -71,7 +71,7 @@ def advise(ctx: click.Context, facts: str, pack: str | None, at: str | None, fmt
         advice = apply_set_aside(advice, state.set_aside(facts), show_all=show_all)
         state.remember(shown_lines(advice, case_key(facts))) if advice.actions else state.remember_empty([case_key(facts)])
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
-    deliver_advice(ctx, engine, advice, targets or ["terminal"], facts=facts_obj, explain=explain, resend=resend,
+    deliver_advice(ctx, engine, advice, with_color(targets or ["terminal"], color_from(ctx)), facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)
     if not to and fmt in (None, "text"):
         print_needs_info_hint(engine, facts_obj, pack, advice)
@@ -103,18 +103,31 @@ def packs(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    import shutil
+    import textwrap
+
+    width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+    pad = " " * 18
+
+    def say(text: str, first: str = pad) -> None:
+        # wrapped at spaces only: names, paths and ids are never split
+        for para in text.split("\n"):
+            click.echo(textwrap.fill(para, width=width, initial_indent=first, subsequent_indent=pad,
+                                     break_long_words=False, break_on_hyphens=False))
+            first = pad
+
     for r in rows:
-        pad = " " * 18
         if r["error"]:
-            click.echo(f"{r['name']:<17} INVALID [{r['source']}]")
-            click.echo(f"{pad}{r['error']}".replace("\n", "\n" + pad))
+            say(f"INVALID [{r['source']}]", f"{r['name']:<17} ")
+            say(r["error"])
         else:
             extra = f", extends {r['extends']}" if r["extends"] else ""
             rules = f"{r['rules']} rule{'s' * (r['rules'] != 1)}"
-            click.echo(f"{r['name']:<17} {r['title']} (v{r['version']}, {rules}{extra}) [{r['source']}]")
-            click.echo(f"{pad}{r['summary']}")
-        click.echo(f"{pad}{r['path']}")
+            say(f"{r['title']} (v{r['version']}, {rules}{extra}) [{r['source']}]", f"{r['name']:<17} ")
+            say(r["summary"] or "")
+        click.echo(f"{pad}{r['path']}")  # a path is one word: on its own line, whole
         if r["shadowed_by"]:
-            click.echo(f"{pad}! shadowed by {r['shadowed_by']}: --pack {r['name']} does not select this one")
+            click.echo(f"{pad}! shadowed by {r['shadowed_by']}:")
+            say(f"  --pack {r['name']} does not select this one")
         for other in r["shadows"]:
             click.echo(f"{pad}! shadows {other}")

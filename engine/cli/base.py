@@ -56,7 +56,55 @@ def failing_input(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class LazyGroup(click.Group):
+_COLOR_KEY = "followup.color"
+
+
+def _color_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--color auto|always|never on any command: click's own output (ctx.color) and rich renderers
+    (color_from) follow it; under auto, a set NO_COLOR means never."""
+    import os
+
+    if value is not None:
+        ctx.meta[_COLOR_KEY] = {"auto": None, "always": True, "never": False}[value]
+    mode = ctx.meta.get(_COLOR_KEY)
+    if mode is None and os.environ.get("NO_COLOR", ""):
+        mode = False
+    ctx.color = mode
+
+
+def _color_option() -> click.Option:
+    return click.Option(["--color"], type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
+                        is_eager=True, callback=_color_callback,
+                        help="Colour: auto (default: on a terminal, unless NO_COLOR is set), always or never.")
+
+
+def color_from(ctx: click.Context) -> bool | None:
+    """The colour asked for: True, False, or None for auto (rich decides; NO_COLOR is honoured)."""
+    value: bool | None = ctx.meta.get(_COLOR_KEY)
+    return value
+
+
+def with_color(targets: list[str], color: bool | None) -> list[str]:
+    """Channel targets with an explicit --color passed on to the terminal channel."""
+    if color is None:
+        return targets
+    value = "always" if color else "never"
+    return [t + f",color={value}" if (t == "terminal" or t.startswith("terminal,")) and "color=" not in t else t
+            for t in targets]
+
+
+class ColorGroup(click.Group):
+    """A group that gives every command (and sub-group) the same --color option."""
+
+    group_class = type  # sub-groups are ColorGroups too, so their commands get --color
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(p.name == "color" for p in cmd.params):
+            cmd.params.append(_color_option())
+        super().add_command(cmd, name)
+
+
+class LazyGroup(ColorGroup):
     """A group whose command modules are imported when one of their commands is wanted.
 
     `followup advise` then imports what advise needs, not the libraries behind
@@ -94,5 +142,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="followup")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
+              is_eager=True, callback=_color_callback, help="Colour for every command: auto, always or never.")
 def cli() -> None:
     """Ranked next actions after a job interview, under the advice style of your choice."""

@@ -31,7 +31,7 @@ from ..facts import Facts, load_facts
 from ..planning import plan as plan_packs
 from ..whatif import apply_changes
 from ..yamlio import atomic_write
-from .base import cli, engine_from, failing_input
+from .base import cli, color_from, engine_from, failing_input
 from .explaining import (
     WHAT_IF_HELP,
     compare_explained,
@@ -113,7 +113,7 @@ def compare(ctx: click.Context, facts: str | None, packs: str | None, at: str | 
         elif fmt == "html":
             _emit(corpus_html(result), output)
         else:
-            _text(lambda f: corpus_text(result, file=f), output)
+            _text(lambda f: corpus_text(result, file=f, color=color_from(ctx)), output)
         return
     assert facts is not None
     original, when = _facts_and_time(facts, at)
@@ -135,7 +135,7 @@ def compare(ctx: click.Context, facts: str | None, packs: str | None, at: str | 
                               needs=extras.get("needs_info", ())), output)
     else:
         def write(fh: IO[str]) -> None:
-            comparison_text(comparison, file=fh)
+            comparison_text(comparison, file=fh, color=color_from(ctx))
             if extras:
                 fh.write("\n" + compare_extras_text(extras))
 
@@ -209,7 +209,7 @@ def plan(ctx: click.Context, facts: str, pack: str | None, packs: str | None, da
             _emit(page, output)
     else:
         def write(fh: IO[str]) -> None:
-            plan_text(result, file=fh)
+            plan_text(result, file=fh, color=color_from(ctx))
             if what_if:
                 fh.write("\n" + plan_changes_text(what_if, changes))
 
