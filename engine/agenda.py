@@ -26,7 +26,7 @@ from .engine import Engine
 from .errors import FollowupError, InputError, PackNotFound
 from .evaltime import EvalTime, load_with_time
 from .results import Action, Advice, Result, SetAside
-from .state import State, apply_set_aside, case_key, shown_lines
+from .setaside import State, apply_set_aside, case_key, shown_lines
 
 __all__ = ["Agenda", "AgendaCase", "AgendaEntry", "build_agenda", "case_files", "Bucket"]
 
