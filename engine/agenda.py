@@ -153,7 +153,10 @@ def build_agenda(paths: Iterable[str | os.PathLike[str]], *, at: datetime | None
                for i, (b, d, _, k, lab, a) in enumerate(pending, start=1)]
     agenda = Agenda(at=now, timezone=str(zone), week_end=week_end, entries=entries, cases=cases)
     if remember:
-        _remember(agenda, st)
+        try:
+            _remember(agenda, st)
+        except OSError:
+            pass  # a full disk: the agenda still shows; `done N` then refers to the previous list
     return agenda
 
 

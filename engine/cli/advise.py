@@ -69,7 +69,14 @@ def advise(ctx: click.Context, facts: str, pack: str | None, at: str | None, fmt
     if facts != "-":
         state = State()
         advice = apply_set_aside(advice, state.set_aside(facts), show_all=show_all)
-        state.remember(shown_lines(advice, case_key(facts))) if advice.actions else state.remember_empty([case_key(facts)])
+        try:
+            if advice.actions:
+                state.remember(shown_lines(advice, case_key(facts)))
+            else:
+                state.remember_empty([case_key(facts)])
+        except OSError as exc:  # the advice matters more than its numbers: show it, say what is lost
+            click.echo(f"warning: cannot save the numbered list in {state.path} ({exc.strerror or exc}); "
+                       "`followup done N` will refer to an earlier list", err=True)
     targets = ([{"text": "terminal", "json": "json", "markdown": "markdown"}[fmt]] if fmt else []) + list(to)
     deliver_advice(ctx, engine, advice, with_color(targets or ["terminal"], color_from(ctx)), facts=facts_obj, explain=explain, resend=resend,
                    outbox=outbox)
