@@ -39,7 +39,7 @@ def test_one_view_overdue_first_each_case_with_its_pack_and_the_broken_one_liste
     assert buckets == sorted(buckets, key=["overdue", "today", "week", "anytime"].index)
     assert [e["number"] for e in data["entries"]] == list(range(1, len(buckets) + 1))
     by_file = {Path(c["file"]).name: c for c in data["cases"]}
-    assert "not valid YAML" in by_file["broken.yaml"]["error"] and "broken.yaml:2:1" in by_file["broken.yaml"]["error"]
+    assert "not valid YAML" in by_file["broken.yaml"]["error"] and "broken.yaml:1:" in by_file["broken.yaml"]["error"]
     assert by_file["waiting-no-news.yaml"]["pack"] == "proactive" and by_file["offer.yaml"]["pack"] == "conservative"
     assert "ignored" in by_file["offer.yaml"]["note"]
     files = {Path(e["file"]).name for e in data["entries"]}
