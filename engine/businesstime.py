@@ -70,8 +70,8 @@ def is_business_day(day: date, cal: Holidays = NO_HOLIDAYS) -> bool:
 def add_business_days(moment: datetime, n: int, cal: Holidays = NO_HOLIDAYS) -> datetime:
     """`moment` moved by `n` business days (backward if negative), keeping the time of day.
 
-    From a weekend or holiday, the count starts at the next business day (so
-    +1 from Saturday is Tuesday). |n| is bounded by the pack validation
+    From a weekend or holiday, the next business day is the first counted (so
+    +1 from Saturday is Monday). |n| is bounded by the pack validation
     (MAX_OFFSET_DAYS), so the day-by-day walk stays short.
     """
     if n == 0:

@@ -196,9 +196,10 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
             derived.memo[key] = (due, note)
     suggested = None
     if phone:
-        start = max(derived.at, due) if due is not None else derived.at
         if opens is not None and opens is not _NEVER:
-            start = max(start, opens)
+            start = max(derived.at, opens)  # a range: the first slot inside it, not its end
+        else:
+            start = max(derived.at, due) if due is not None else derived.at
         suggested = next_call_slot(start, cp.call_windows, cal)
     return When(due, suggested, opens, expires, note, why)
 

@@ -11,6 +11,8 @@ A pack can load and still be wrong. The lint looks for:
   is at least as high; whenever it applies the other does too and wins (the
   ranking keeps one action of a kind per person, whatever the channel), so
   it adds nothing.
+  A rule that takes over when another expires (`expires: {then: ...}`)
+  never competes with it, so the pair is neither shadowed nor opposing.
 - ``opposing`` (warning): two rules that can apply at the same moment with
   opposite advice about the same action and target (one ``avoid: true``),
   at the same priority, so nothing says which advice comes first.
@@ -218,6 +220,11 @@ def _places(resolved: ResolvedPack) -> dict[str, _Place]:
     return out
 
 
+def _disjoint_windows(a: Rule, b: Rule) -> bool:
+    """One rule's window ends where the other's begins (`expires.then`), so they never compete."""
+    return bool((a.expires and a.expires.then == b.id) or (b.expires and b.expires.then == a.id))
+
+
 def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
     """Findings on the resolved pack, located in the file that defines or changes each rule."""
     pf = resolved.file
@@ -244,6 +251,8 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
     for a, b in itertools.permutations(live, 2):
         if a.id not in mine and b.id not in mine:
             continue
+        if _disjoint_windows(a, b):
+            continue  # one takes over when the other expires: they never apply at the same moment
         if _key(a) == _key(b) and PRIORITIES[b.priority] >= PRIORITIES[a.priority] and implies(conds.get(a.id), conds.get(b.id)):
             if implies(conds.get(b.id), conds.get(a.id)) and PRIORITIES[a.priority] == PRIORITIES[b.priority] \
                     and rules.index(a) < rules.index(b):
@@ -258,7 +267,7 @@ def lint(resolved: ResolvedPack, *, own_only: bool = True) -> list[Problem]:
         if a.id not in mine and b.id not in mine:
             continue
         if (a.action, a.target) == (b.action, b.target) and a.avoid != b.avoid and str(a.priority) == str(b.priority) \
-                and satisfiable(conds.get(a.id), conds.get(b.id)):
+                and not _disjoint_windows(a, b) and satisfiable(conds.get(a.id), conds.get(b.id)):
             later = b if b.id in mine else a
             other = a if later is b else b
             report(later.id, ("priority",), f"`{later.id}` and `{other.id}` can apply at the same time with opposite advice "

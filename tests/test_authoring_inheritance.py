@@ -59,7 +59,7 @@ def test_override_keeps_the_rest_of_the_rule(tmp_path: Path) -> None:
     resolved = engine().resolve_pack(write(tmp_path, "child.yaml", CHILD))
     by_id = {r.id: r for r in resolved.file.pack.rules}
     assert by_id["thank-interviewers"].channel == "handwritten"
-    assert by_id["thank-interviewers"].rationale.startswith("A thank-you sent the same evening")
+    assert by_id["thank-interviewers"].rationale.startswith("Sent that same evening")
     assert by_id["thank-interviewers"].due is not None
     assert "linkedin-same-day" not in by_id
     assert [r.id for r in resolved.file.pack.rules][-1] == "call-the-recruiter"

@@ -77,11 +77,11 @@ def test_corpus_summary(result: CorpusComparison) -> None:
 
 def test_top_actions_per_case(result: CorpusComparison) -> None:
     offer = result.case("07-offer-this-morning")
-    # all answer the offer first, but proactive by phone: a different top action
+    # all answer the offer first, by email: no article names a channel, so no style picks its own
     assert offer.top == {"conservative": "reply_offer: Laura Finch (email)",
-                         "proactive": "reply_offer: Laura Finch (phone)",
+                         "proactive": "reply_offer: Laura Finch (email)",
                          "tech-industry": "reply_offer: Laura Finch (email)"}
-    assert not offer.top_agree
+    assert offer.top_agree
     waiting = result.case("03-waiting-a-week")
     assert waiting.top["proactive"] == "status_check: Sabine Vogel (phone)"
     assert waiting.top["conservative"] == "status_check: Sabine Vogel (email)"

@@ -122,3 +122,88 @@ def test_negated_comparison_on_absent_fact_holds() -> None:
     assert ruleset.fire([{"id": "s0", "sid": "0", "k": "c", "d": 3}]) == []
     assert evaluate(cond, {"decision.days_past": None}) is True
     ruleset.close()
+
+
+# --- windows: the engine's reading of opens/due/expires against a naive one --------------------------
+
+from datetime import UTC, date, datetime, time, timedelta  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from followup.businesstime import holiday_calendar  # noqa: E402
+from followup.engine import Engine  # noqa: E402
+from followup.errors import PackError  # noqa: E402
+from followup.packs import parse_pack  # noqa: E402
+
+LONDON = ZoneInfo("Europe/London")
+WINDOW_ENGINE = Engine(load_entrypoints=False)
+
+
+@st.composite
+def moments(draw: st.DrawFn, signed: bool) -> dict:
+    spec: dict = {"from": draw(st.sampled_from(["interview_end", "interview_day"]))}
+    kind = draw(st.sampled_from(["hours", "days", "business_days", None]))
+    lo = -3 if signed else 0
+    if kind == "hours":
+        spec["hours"] = draw(st.integers(lo, 60))
+    elif kind is not None:
+        spec[kind] = draw(st.integers(lo, 8))
+        if draw(st.booleans()):
+            spec["time"] = draw(st.sampled_from(["09:00", "12:30", "19:00"]))
+    return spec
+
+
+def naive(spec: dict, end: datetime, holidays: object) -> datetime:
+    """The moment `spec` names, counted the slow, obvious way (company zone London)."""
+    base = end if spec["from"] == "interview_end" else datetime.combine(end.date(), time(0), LONDON)
+
+    def working(d: date) -> bool:
+        return d.weekday() < 5 and d not in holidays  # type: ignore[operator]
+
+    if "hours" in spec:
+        at = (base.astimezone(UTC) + timedelta(hours=spec["hours"])).astimezone(LONDON)
+    else:
+        d, n = base.date(), spec.get("days", spec.get("business_days", 0))
+        if "business_days" in spec:
+            step = 1 if n > 0 else -1
+            for _ in range(abs(n)):
+                d += timedelta(days=step)
+                while not working(d):
+                    d += timedelta(days=step)
+        else:
+            d += timedelta(days=n)
+        at = datetime.combine(d, time.fromisoformat(spec["time"]) if "time" in spec else base.timetz().replace(tzinfo=None), LONDON)
+    while not working(at.date()):
+        at = datetime.combine(at.date() + timedelta(days=1), time(9), LONDON)
+    return at
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(opens=st.one_of(st.none(), moments(signed=True)), expires=st.one_of(st.none(), moments(signed=True)),
+       day=st.integers(0, 40), hour=st.integers(8, 21), country=st.booleans(), step=st.integers(0, 24 * 14))
+def test_windows_engine_and_naive_reading_agree(opens: dict | None, expires: dict | None, day: int, hour: int,
+                                                 country: bool, step: int) -> None:
+    rule: dict = {"id": "r", "action": "write_notes", "target": "self", "channel": "none", "rationale": "x", "sources": []}
+    if opens:
+        rule["opens"] = opens
+    if expires:
+        rule["expires"] = expires
+    try:
+        pf = parse_pack({"name": "w", "title": "W", "summary": "s", "rules": [rule]})
+    except PackError:
+        return  # a window that never opens is refused by validation, as it should be
+    end = datetime(2026, 12, 14, hour, tzinfo=LONDON) + timedelta(days=day)
+    now = end + timedelta(hours=step)
+    position = {"title": "T", "company": "C", "industry": "other", "culture": "casual", "timezone": "Europe/London"}
+    if country:
+        position |= {"country": "GB", "subdivision": "ENG"}
+    facts = {"candidate": {"name": "A"}, "position": position,
+             "interview": {"start": (end - timedelta(hours=1)).isoformat(), "end": end.isoformat(), "format": "video",
+                           "went": "well"},
+             "interviewers": [{"name": "B"}]}
+    from followup.compiler import compile_pack
+
+    shown = bool(WINDOW_ENGINE.advise(facts, compile_pack(pf), now).actions)
+    cal = holiday_calendar("GB", "ENG") if country else frozenset()
+    lo = naive(opens, end, cal) if opens else None
+    hi = naive(expires, end, cal) if expires else None
+    assert shown == ((lo is None or lo <= now) and (hi is None or now < hi)), (lo, hi, now)

@@ -47,8 +47,8 @@ def test_proactive_timeline(three_styles: Plan) -> None:
     assert when(lane, "notes") == ("Tue 17 17:00", 0)
     assert when(lane, "thank-you: Dana Lee") == ("Tue 17 19:00", 0)
     assert when(lane, "LinkedIn: Dana Lee") == ("Tue 17 21:00", 0)
-    assert when(lane, "call: Dana Lee") == ("Fri 20 10:30", 3)
-    assert when(lane, "formal letter: Priya Natarajan") == ("Mon 23 12:00", 6)
+    assert when(lane, "call: Dana Lee") == ("Fri 20 10:00", 3)  # the first call slot of business day 3
+    assert when(lane, "formal letter: Priya Natarajan") == ("Fri 20 09:00", 3)  # before the day-3 call it would trail
     assert when(lane, "2nd follow-up: Dana Lee") == ("Fri 27 10:00", 10)
     assert when(lane, "move on") == ("Wed 02 10:00", 15)
     assert lane.end.reason == "move_on" and lane.end.day == 15
@@ -84,7 +84,7 @@ def test_standing_advice_is_listed_once(three_styles: Plan) -> None:
     lane = three_styles.lane("proactive")
     advice = [e for e in lane.events if e.type == "advice"]
     assert [e.kind for e in advice].count("keep_searching") == 1
-    no_call = [e for e in advice if e.avoid and e.kind == "status_check"]
+    no_call = [e for e in advice if e.avoid and e.kind == "status_check" and e.rule == "no-call-before-day-three"]
     assert len(no_call) == 1 and no_call[0].at.strftime("%a %d %H:%M") == "Tue 17 16:00"
     assert no_call[0].last_seen is not None and no_call[0].last_seen < no_call[0].due  # gone by day three
 
@@ -137,14 +137,15 @@ def test_offer_stops_the_follow_ups(engine: followup.Engine) -> None:
         assert lane.end.reason == "horizon"
         assert not [e for e in lane.done if e.kind in ("status_check", "second_follow_up") and e.at > got[0].at]
         assert lane.final_facts.responses[-1].replied is not None
-    assert result.lane("proactive").find("reply_offer")[0].channel == "phone"
+    assert result.lane("proactive").find("reply_offer")[0].channel == "email"  # O1 names no channel: all styles write
 
 
 def test_rejection_gets_a_thank_you_by_email(engine: followup.Engine) -> None:
     result = plan(JUST_AFTER, ["proactive"], START, 14, "rejection@4", engine=engine)
     lane = result.lane("proactive")
     thanks = lane.find("thank_after_rejection")
-    assert len(thanks) == 1 and thanks[0].channel == "email"
+    # O2: the one who said no and every other interviewer, all by email
+    assert len(thanks) == 3 and {t.channel for t in thanks} == {"email"}
     assert [e.channel for e in lane.events if e.type == "advice" and e.kind == "thank_after_rejection"] == ["phone"]
     rejected = lane.find("rejection", type="received")[0].at
     assert [e.day for e in lane.find("status_check")] == [3]  # the day-3 call, before the rejection
@@ -199,7 +200,7 @@ def test_cli_text_plan(engine: followup.Engine) -> None:
     assert result.exit_code == 0
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert "Tue 17 19:00 day 0 • thank-you: Dana Lee (email)" in lines
-    assert "Fri 20 10:30 day 3 • call: Dana Lee (phone)" in lines
+    assert "Fri 20 10:00 day 3 • call: Dana Lee (phone)" in lines
     assert "Wed 02 10:00 day 15 • move on" in lines
     assert "END: the pack says move on, on day 15" in lines
 
@@ -245,7 +246,7 @@ def test_subprocess_plan_html(tmp_path: Path) -> None:
     assert "<svg" in page and page.count("<th>") >= 4
     for title in ("Conservative", "Proactive", "Tech industry"):
         assert f"<th>{title}</th>" in page
-    assert "<b>10:30</b> call: Dana Lee" in page
+    assert "<b>10:00</b> call: Dana Lee" in page
 
 
 # --- an update ("still deciding") restarts the follow-up clock --------------------------------------

@@ -131,8 +131,11 @@ def test_thank_you_deadline_differs(engine: Engine) -> None:
 def test_thank_you_deadline_never_before_the_interview_ends(engine: Engine) -> None:
     late = case(interview={"start": "2026-11-17T18:00:00+00:00", "end": "2026-11-17T20:15:00+00:00"})
     advice = advise_all(engine, late, local("2026-11-17T20:30"))
-    for pack in ("proactive", "tech-industry"):
-        assert {a.due for a in doing(advice[pack], "thank_you")} == {local("2026-11-17T20:15")}, pack
+    for pack in ("proactive", "tech-industry"):  # still that evening: at least two hours after it ended
+        thanks = doing(advice[pack], "thank_you")
+        assert {a.due for a in thanks} == {local("2026-11-17T22:15")}, pack
+        assert {a.urgency for a in thanks} == {"today"}
+        assert all("at least 2 h after the interview ended" in (a.due_note or "") for a in thanks)
     assert {a.due for a in doing(advice["conservative"], "thank_you")} == {local("2026-11-18T20:15")}
 
 
@@ -167,8 +170,8 @@ def test_formal_letter_later_only_in_proactive(engine: Engine) -> None:
     advice = advise_all(engine, thanked(case()), local("2026-11-20T09:00"))
     letters = doing(advice["proactive"], "formal_letter")
     assert {a.target.name for a in letters} == INTERVIEWERS
-    assert {a.channel for a in letters} == {"letter"}
-    assert {a.due for a in letters} == {local("2026-11-23T12:00")}  # 4 business days after Tue 17
+    assert {a.channel for a in letters} == {"email"}  # T8: email or paper; a tech company reads paper as slow (T3)
+    assert {a.due for a in letters} == {local("2026-11-20T09:00")}  # 3 business days after Tue 17, before the call opens
     assert not doing(advice["conservative"], "formal_letter")
     assert not doing(advice["tech-industry"], "formal_letter")
     # not yet on the day after the interview (fewer than two business days)
@@ -185,8 +188,9 @@ def test_first_status_check_without_a_date(engine: Engine) -> None:
 
     call = only(doing(advice["proactive"], "status_check"))
     assert (call.rule, call.channel, call.target.name) == ("call-day-three", "phone", "Dana Lee")
-    assert call.due == local("2026-11-20T10:30")  # day 3, inside a call window
-    assert call.urgency == "overdue"
+    assert call.opens == local("2026-11-20T10:00")  # business day 3 ...
+    assert call.due == local("2026-11-24T16:00")  # ... to business day 5: a range, not overdue inside it
+    assert call.urgency == "today"
     assert call.suggested_at == local("2026-11-20T16:00")  # still inside the 14:00-16:30 window
     assert not avoiding(advice["proactive"], "status_check")
 
@@ -205,7 +209,7 @@ def test_proactive_holds_the_call_until_day_three(engine: Engine) -> None:
     assert not doing(adv, "status_check")
     hold = only(avoiding(adv, "status_check", "phone"))
     assert hold.rule == "no-call-before-day-three"
-    assert hold.due == local("2026-11-20T00:00")
+    assert hold.due == local("2026-11-20T10:00")  # until business day 3 opens the call
 
 
 # --- decision date given and passed ------------------------------------------

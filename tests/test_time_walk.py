@@ -1,0 +1,254 @@
+"""Walking time: each built-in pack over every bundled example and a set of realistic cases, hour by hour
+and day by day from the interview to 30 days later.
+
+At every step: nothing whose window has closed (or not yet opened) is shown, no dated action is shown more
+than 7 days after its due time, no due time or call slot falls on a weekend or public holiday, and at the
+moments that matter the top action is the one a career advisor would name.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import followup
+from followup.businesstime import holiday_calendar, is_business_day
+from followup.engine import Engine
+from followup.results import Action, Advice
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".json"))
+PACKS = ("conservative", "proactive", "tech-industry")
+LONDON = ZoneInfo("Europe/London")
+WEEK = timedelta(days=7)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load_entrypoints=False)
+
+
+def walk(start: datetime) -> Iterator[datetime]:
+    """Hourly for three days, then every three hours to day 30."""
+    t = start
+    while t < start + timedelta(days=3):
+        yield t
+        t += timedelta(hours=1)
+    while t <= start + timedelta(days=30):
+        yield t
+        t += timedelta(hours=3)
+
+
+def check(advice: Advice, facts: followup.Facts, where: str) -> None:
+    now = advice.at
+    pos = facts.position
+    cal = holiday_calendar(pos.country, pos.subdivision)
+    for a in advice.actions:
+        here = f"{where} at {now:%a %d %b %H:%M}: #{a.rank} {a.rule} ({a.target.name or a.target.kind})"
+        assert a.expires is None or now < a.expires, f"{here} shown after its window closed ({a.expires})"
+        assert a.opens is None or a.opens <= now, f"{here} shown before its window opened ({a.opens})"
+        if a.due is not None:
+            assert now - a.due <= WEEK, f"{here} shown {now - a.due} after its due time {a.due:%a %d %b %H:%M}"
+            local = a.due.astimezone(ZoneInfo(advice.timezone))
+            assert is_business_day(local.date(), cal), f"{here} is due on a day off: {local:%a %d %b}"
+        if a.suggested_at is not None:
+            slot = a.suggested_at.astimezone(ZoneInfo(advice.timezone))
+            assert is_business_day(slot.date(), cal), f"{here} proposes a call on a day off: {slot:%a %d %b}"
+
+
+@pytest.mark.parametrize("pack", PACKS)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_walked_for_thirty_days_shows_nothing_stale(engine: Engine, path: Path, pack: str) -> None:
+    facts = followup.load_facts(path)
+    cp = engine.load_pack(pack)
+    for t in walk(facts.interview.end):
+        check(engine.advise(facts, cp, t), facts, f"{path.name} under {pack}")
+
+
+def test_every_dated_rule_of_a_builtin_pack_has_a_window(engine: Engine) -> None:
+    for pack in PACKS:
+        for rule in engine.load_pack(pack).file.pack.rules:
+            if rule.due is not None and not rule.avoid:
+                assert rule.expires is not None, f"{pack}: {rule.id} is dated but never expires"
+
+
+# --- realistic cases --------------------------------------------------------------------------------------
+
+
+def base(**over: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "candidate": {"name": "Sam Rivera", "email": "sam@example.org"},
+        "position": {"title": "Analyst", "company": "Harbour & Co", "industry": "finance", "culture": "casual",
+                     "timezone": "Europe/London", "country": "GB", "subdivision": "ENG"},
+        "interview": {"start": "2026-11-17T13:00:00+00:00", "end": "2026-11-17T14:00:00+00:00",
+                      "format": "onsite", "went": "well"},
+        "interviewers": [{"name": "Dana Lee", "title": "Head of Research", "email": "dana@harbour.example",
+                          "role": "hiring_manager", "contact_known": True},
+                         {"name": "Ola Berg", "title": "Analyst", "email": "ola@harbour.example", "contact_known": True}],
+        "decision": {"asked": True},
+    }
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return data
+
+
+def thanked(data: dict[str, Any], at: str) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    for p in out["interviewers"]:
+        p["thank_you"] = {"at": at, "channel": "email"}
+        p["linkedin"] = "connected"
+    out["interview"]["notes_taken"] = True
+    return out
+
+
+def run_walk(engine: Engine, data: dict[str, Any], pack: str, start: datetime, days: int = 30) -> dict[datetime, Advice]:
+    facts = followup.parse_facts(data)
+    cp = engine.load_pack(pack)
+    seen = {}
+    for t in walk(start):
+        if t > start + timedelta(days=days):
+            break
+        advice = engine.advise(facts, cp, t)
+        check(advice, facts, pack)
+        seen[t] = advice
+    return seen
+
+
+def at(seen: dict[datetime, Advice], moment: datetime) -> Advice:
+    """The advice at the first step of the walk at or after `moment`."""
+    return seen[min(t for t in seen if t >= moment)]
+
+
+def top(advice: Advice) -> Action:
+    return next(a for a in advice.actions if not a.avoid)
+
+
+FRIDAY = base(interview={"start": "2026-08-28T15:00:00+01:00", "end": "2026-08-28T16:00:00+01:00"},
+              decision={"asked": False})
+BANK_HOLIDAY_WEEKEND = {date(2026, 8, 29), date(2026, 8, 30), date(2026, 8, 31)}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_friday_interview_before_a_bank_holiday_weekend(engine: Engine, pack: str) -> None:
+    seen = run_walk(engine, FRIDAY, pack, datetime(2026, 8, 28, 16, tzinfo=LONDON), days=14)
+    for t, advice in seen.items():
+        for a in advice.actions:
+            for moment in (a.due, a.suggested_at):
+                if moment is not None:
+                    assert moment.astimezone(LONDON).date() not in BANK_HOLIDAY_WEEKEND, (pack, t, a.rule, moment)
+    # just after: the thank-yous (after the notes that shape them) lead
+    first = at(seen, datetime(2026, 8, 28, 17, tzinfo=LONDON))
+    assert [a.kind for a in first.actions[:2]] == ["write_notes", "thank_you"]
+
+
+def test_proactives_first_call_lands_on_business_day_three_to_five(engine: Engine) -> None:
+    data = thanked(FRIDAY, "2026-08-28T19:00:00+01:00")
+    data["decision"] = {"asked": True}
+    seen = run_walk(engine, data, "proactive", datetime(2026, 8, 28, 16, tzinfo=LONDON), days=14)
+    calls = {t: a for t, adv in seen.items() for a in adv.actions if a.rule == "call-day-three"}
+    first = min(calls)
+    # business days after Fri 28 Aug (Mon 31 is a bank holiday): 1 Tue, 2 Wed, 3 Thu 3 Sep, 5 Mon 7 Sep
+    assert first == datetime(2026, 9, 3, 10, tzinfo=LONDON)
+    for t, a in calls.items():
+        if t <= datetime(2026, 9, 7, 16, tzinfo=LONDON):  # until the range ends, the call is proposed inside it
+            assert a.suggested_at is not None and date(2026, 9, 3) <= a.suggested_at.date() <= date(2026, 9, 7), t
+        assert a.urgency != "overdue" or t > datetime(2026, 9, 7, 16, tzinfo=LONDON)
+    assert top(at(seen, datetime(2026, 9, 3, 10, tzinfo=LONDON))).rule == "call-day-three"
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_evening_interview_keeps_the_same_evening_thank_you_in_the_evening(engine: Engine, pack: str) -> None:
+    late = base(interview={"start": "2026-11-17T19:30:00+00:00", "end": "2026-11-17T20:30:00+00:00"})
+    seen = run_walk(engine, late, pack, datetime(2026, 11, 17, 20, 30, tzinfo=LONDON), days=3)
+    just_after = at(seen, datetime(2026, 11, 17, 20, 30, tzinfo=LONDON))
+    thanks = [a for a in just_after.actions if a.kind == "thank_you" and not a.avoid]
+    assert thanks and all(a.urgency != "overdue" for a in thanks)
+    assert all(a.due is not None and a.due >= datetime(2026, 11, 17, 22, 30, tzinfo=LONDON) for a in thanks)
+    if pack != "conservative":  # the same-evening styles: due later that evening
+        assert {a.due.date() for a in thanks if a.due} == {date(2026, 11, 17)}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_video_interview_across_time_zones(engine: Engine, pack: str) -> None:
+    data = base(candidate={"name": "Sam Rivera", "timezone": "America/New_York"},
+                interview={"start": "2026-11-17T15:00:00+00:00", "end": "2026-11-17T16:00:00+00:00", "format": "video"})
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 16, tzinfo=LONDON), days=14)
+    advice = at(seen, datetime(2026, 11, 17, 17, tzinfo=LONDON))
+    assert advice.candidate_timezone == "America/New_York"
+    for a in advice.actions:
+        if a.due is not None:
+            assert a.due_local == a.due.astimezone(ZoneInfo("America/New_York"))
+    for adv in seen.values():
+        for a in adv.actions:
+            if a.suggested_at is not None:  # calls in the company's hours, shown in the candidate's too
+                assert 10 <= a.suggested_at.astimezone(LONDON).hour < 17
+                assert a.suggested_local is not None
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_decision_date_passed_then_status_check_leads(engine: Engine, pack: str) -> None:
+    data = thanked(base(decision={"asked": True, "expected_by": "2026-11-24T17:00:00+00:00"}), "2026-11-17T18:00:00+00:00")
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    before = top(at(seen, datetime(2026, 11, 23, 14, tzinfo=LONDON)))
+    assert before.kind != "status_check"  # their date is still ahead
+    after = top(at(seen, datetime(2026, 11, 25, 11, tzinfo=LONDON)))
+    assert after.kind == "status_check" and after.rule.endswith("date-passes")
+    assert after.channel == {"conservative": "email", "proactive": "phone", "tech-industry": "email"}[pack]
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_second_round_done_stops_the_preparation(engine: Engine, pack: str) -> None:
+    data = thanked(base(responses=[{"kind": "second_round", "at": "2026-11-19T10:00:00+00:00", "channel": "email",
+                                    "replied": {"at": "2026-11-19T11:00:00+00:00", "channel": "email"},
+                                    "second_round_at": "2026-11-24T10:00:00+00:00", "panel": ["Grace Ho"]}]),
+                   "2026-11-17T18:00:00+00:00")
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    assert top(at(seen, datetime(2026, 11, 23, 9, tzinfo=LONDON))).kind == "prepare_second_round"
+    for t, adv in seen.items():
+        if t >= datetime(2026, 11, 24, 10, tzinfo=LONDON):
+            assert "prepare_second_round" not in {a.kind for a in adv.actions}, t
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_offer_with_a_deadline_comes_before_everything_then_lapses(engine: Engine, pack: str) -> None:
+    data = base(responses=[{"kind": "offer", "at": "2026-11-19T15:00:00+00:00", "channel": "phone",
+                            "answer_by": "2026-11-24T17:00:00+00:00"}])
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    assert at(seen, datetime(2026, 11, 19, 17, tzinfo=LONDON)).actions[0].kind == "reply_offer"
+    for t, adv in seen.items():
+        kinds = {a.kind for a in adv.actions}
+        if t >= datetime(2026, 11, 24, 17, tzinfo=LONDON):
+            assert "reply_offer" not in kinds, t
+        assert "keep_searching" in kinds, t  # O4: never stop searching, not even with an offer in hand
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_rejection_thanks_every_interviewer_by_email_then_goes_quiet(engine: Engine, pack: str) -> None:
+    data = thanked(base(responses=[{"kind": "rejection", "at": "2026-11-20T11:00:00+00:00", "from": "Dana Lee"}]),
+                   "2026-11-17T18:00:00+00:00")
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    after = at(seen, datetime(2026, 11, 20, 12, tzinfo=LONDON))
+    thanks = {a.target.name for a in after.actions if a.kind == "thank_after_rejection" and not a.avoid}
+    assert thanks == {"Dana Lee", "Ola Berg"}  # O2: the interviewers too, not only the one who said no
+    assert {a.channel for a in after.actions if a.kind == "thank_after_rejection" and not a.avoid} == {"email"}
+    assert top(after).kind == "thank_after_rejection"
+    late = at(seen, datetime(2026, 12, 10, 12, tzinfo=LONDON))
+    assert top(late).kind == "keep_searching"
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_not_interested_gets_a_gracious_close_and_no_claim_of_interest(engine: Engine, pack: str) -> None:
+    data = base(interview={"still_interested": False, "went": "badly"}, decision={"asked": False})
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    kinds = {a.kind for adv in seen.values() for a in adv.actions if not a.avoid}
+    assert "thank_you" in kinds  # T7: thank them anyway
+    assert not kinds & {"ask_decision_date", "status_check", "second_follow_up", "formal_letter"}
