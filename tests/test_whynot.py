@@ -160,6 +160,8 @@ def test_verdicts_agree_with_the_advice_everywhere(engine: followup.Engine) -> N
                         assert t.rank is not None and advice.actions[t.rank - 1].rule == r.rule
                     elif t.status == "lost":
                         assert t.won_by is not None and t.won_by in advice.actions and t.won_by.rule != r.rule
+                    elif t.status in ("expired", "not_open"):  # conditions hold; the window says no
+                        assert t.why_lost and not t.misses, (example.name, pack, r.rule)
                     else:
                         assert t.misses and t.to_change == len(t.misses), (example.name, pack, r.rule)
             assert fired == {rid for rid, _ in shown}, (example.name, pack)

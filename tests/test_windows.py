@@ -277,3 +277,29 @@ def test_text_explain_shows_the_holiday_note_the_evening_reason_and_both_zones(t
     flat = " ".join(out.split())  # the list is wrapped to 80 columns
     assert "Time: due 22:30, not 19:00: at least 2 h after the interview ended (Tue 20:30)" in flat
     assert "Note: no company country in the facts" in out
+
+
+def test_an_extending_pack_overrides_a_window_and_a_bad_then_is_refused(tmp_path: Path) -> None:
+    longer = write(tmp_path, "patient.yaml", """
+        name: patient
+        title: Patient
+        summary: Proactive, but a LinkedIn invitation stays same-day business for two days.
+        extends: proactive
+        overrides:
+          - id: linkedin-same-day
+            expires: {from: interview_end, days: 2, time: "12:00", then: linkedin-later}
+        """)
+    engine = Engine(load_entrypoints=False)
+    actions = engine.advise(facts(), longer, "2026-11-18T15:00").actions
+    assert "linkedin-same-day" in {a.rule for a in actions} and "linkedin-later" not in {a.rule for a in actions}
+    broken = write(tmp_path, "broken.yaml", """
+        name: broken
+        title: Broken
+        summary: Hands over to a rule that does not exist.
+        extends: proactive
+        overrides:
+          - id: linkedin-same-day
+            expires: {from: interview_end, days: 1, then: linkedin-laterr}
+        """)
+    with pytest.raises(followup.PackError, match="`then: linkedin-laterr` names no rule of this pack"):
+        engine.advise(facts(), broken, "2026-11-18T15:00")
