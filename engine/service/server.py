@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import EngineUnavailable
 from .config import CONFIG_ENV, ServiceConfig
 
 __all__ = ["serve", "SERVERS", "TARGET"]
@@ -30,7 +31,10 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, w
         Granian(TARGET, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
                 log_level=LogLevels(log_level), log_access=False, websockets=False).serve()
     elif server == "uvicorn":
-        import uvicorn
+        try:
+            import uvicorn
+        except ImportError:  # not in followup[server]: granian is the default, uvicorn an alternative
+            raise EngineUnavailable("--server uvicorn needs uvicorn: pip install uvicorn") from None
 
         uvicorn.run(TARGET, factory=True, host=host, port=port, workers=workers, log_level=log_level,
                     access_log=False, lifespan="on")
