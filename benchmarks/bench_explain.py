@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import followup
+from timing import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = ("conservative", "proactive", "tech-industry")
@@ -35,13 +34,8 @@ def at_line(path: Path) -> str | None:
     return None
 
 
-def median_ms(fn: Callable[[], Any], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+def median_ms(fn: Callable[[], object], rounds: int) -> float:
+    return median_seconds(fn, rounds) * 1000
 
 
 def main() -> None:

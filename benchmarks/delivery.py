@@ -28,6 +28,7 @@ from followup.channels import Delivery, make_channel
 from followup.delivery import retry_outbox
 from followup.digest import build_digest, idempotency_key
 from followup.engine import Engine
+from timing import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "examples" / "just-after.yaml"
@@ -48,12 +49,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def median_ms(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return median_seconds(fn, rounds) * 1000
 
 
 def main() -> None:

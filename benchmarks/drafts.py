@@ -15,8 +15,6 @@ memory of rendering a panel of ten.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import tracemalloc
 from collections.abc import Callable
 
@@ -26,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from followup.draftcheck import sample_facts
 from followup.drafts import BUILTIN_TEMPLATES, DRAFT_KINDS, draft_data, environment, render_draft, variants
 from followup.results import Action
+from timing import median_seconds
 
 
 def _action(kind: str, person_name: str, at: object) -> Action:
@@ -36,12 +35,7 @@ def _action(kind: str, person_name: str, at: object) -> Action:
 
 
 def median_us(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e6)
-    return statistics.median(times)
+    return median_seconds(fn, rounds) * 1e6
 
 
 def main() -> None:
