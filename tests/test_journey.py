@@ -1,14 +1,21 @@
-"""Three days of a job search, through the CLI as a subprocess: three cases, records, done, snooze, agenda."""
+"""Three days of a job search, through the CLI as a subprocess: three cases, records, done, snooze, agenda,
+a morning email digest to a real SMTP server, and a draft the user edited."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+
+from service_support import free_port
 
 
 def run(home: Path, cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -26,13 +33,54 @@ def agenda(home: Path, cwd: Path, at: str) -> dict:
                           "--format", "json").stdout)
 
 
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+def morning_digests(home: Path, cwd: Path, at: str, box: Mailbox, port: int) -> dict:
+    """The agenda as JSON, and the email digests it sends: each lists all of its case's open actions, overdue first."""
+    seen = len(box.messages)
+    run(home, cwd, "agenda", "cases", "--at", at, "--timezone", "Europe/London",
+        "--to", f"email:sam@example.org,host=127.0.0.1,port={port}")
+    day = agenda(home, cwd, at)
+    sent = box.messages[seen:]
+    assert sent, f"no digest on {at}"
+    for msg in sent:
+        body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        case = next(c for c in day["cases"] if Path(c["file"]).stem.capitalize() in str(msg["Subject"]))
+        entries = [e for e in day["entries"] if e["file"] == case["file"]]
+        assert entries, case
+        for e in entries:  # nothing open is left out, whatever was sent before
+            assert e["action"]["title"] in body, (msg["Subject"], e["action"]["title"])
+        overdue = [body.index(e["action"]["title"]) for e in entries if e["bucket"] == "overdue"]
+        rest = [body.index(e["action"]["title"]) for e in entries if e["bucket"] != "overdue"]
+        if overdue and rest:
+            assert max(overdue) < min(rest), msg["Subject"]
+    return day
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "cases").mkdir()
     return tmp_path
 
 
-def test_three_days_of_the_loop(folder: Path) -> None:
+def test_three_days_of_the_loop(folder: Path, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
     home = folder / "state"
     people = {
         "northwind": ["--interviewer", "Dana Lee, Engineering Manager, dana@northwind.example, hiring_manager",
@@ -51,7 +99,7 @@ def test_three_days_of_the_loop(folder: Path) -> None:
     originals = {p.name: p.read_text() for p in (folder / "cases").iterdir()}
     assert all("# pack:" in text and "# at:" not in text for text in originals.values())
 
-    day1 = agenda(home, folder, "2026-11-16 17:00")
+    day1 = morning_digests(home, folder, "2026-11-16 17:00", box, port)
     assert {Path(c["file"]).name: c["pack"] for c in day1["cases"]} == {
         "acme.yaml": "conservative", "harbor.yaml": "tech-industry", "northwind.yaml": "proactive"}
     assert not any(c["error"] for c in day1["cases"])
@@ -68,8 +116,16 @@ def test_three_days_of_the_loop(folder: Path) -> None:
     notes = next(a for a in actions if a["kind"] == "write_notes")
     assert run(home, folder, "snooze", str(notes["rank"]), "--until", "2026-11-18 09:00").returncode == 0
 
+    # a draft written, then edited by hand: later runs never overwrite the edit
+    run(home, folder, "advise", "cases/harbor.yaml", "--at", "2026-11-16 17:00", "--to", "drafts:drafts")
+    draft = next(p for p in sorted((folder / "drafts").rglob("*.txt")) if "Jordan" in p.read_text())
+    draft.write_text(draft.read_text() + "\nP.S. Mentioned the migration project we discussed.\n")
+    edited = draft.read_text()
+
     # Tuesday morning: the agenda shows every case; the snoozed note is counted, not lost
-    day2 = agenda(home, folder, "2026-11-17 08:00")
+    day2 = morning_digests(home, folder, "2026-11-17 08:00", box, port)
+    run(home, folder, "advise", "cases/harbor.yaml", "--at", "2026-11-17 08:00", "--to", "drafts:drafts")
+    assert draft.read_text() == edited
     northwind = next(c for c in day2["cases"] if c["file"].endswith("northwind.yaml"))
     assert [s["state"] for s in northwind["set_aside"]] == ["snoozed"]
     titles = [e["action"]["title"] for e in day2["entries"] if e["file"].endswith("northwind.yaml")]
@@ -85,7 +141,7 @@ def test_three_days_of_the_loop(folder: Path) -> None:
     assert refused.returncode == 2 and "before the response it answers" in refused.stderr
 
     # Wednesday morning: the offer reply leads Acme; the snooze is over, so the notes are back
-    day3 = agenda(home, folder, "2026-11-18 09:30")
+    day3 = morning_digests(home, folder, "2026-11-18 09:30", box, port)
     acme = [e for e in day3["entries"] if e["file"].endswith("acme.yaml")]
     assert acme and acme[0]["action"]["kind"] == "reply_offer"
     back = [e for e in day3["entries"] if e["file"].endswith("northwind.yaml")]
