@@ -28,3 +28,6 @@ def three_styles() -> Plan:
     """The just-after example planned under the three built-in packs for 21 days."""
     return plan(ROOT / "examples" / "just-after.yaml", ["conservative", "proactive", "tech-industry"],
                 "2026-11-17T16:00", 21, engine=followup.Engine())
+
+# A real SMTP server on 127.0.0.1 for the tests that send email digests.
+from mail_support import mailbox  # noqa: E402,F401

@@ -3,19 +3,12 @@ stay within each receiver's limits with "and N more", cut at words."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from delivery_support import JUST_AFTER
 from followup import Engine
@@ -23,39 +16,9 @@ from followup.digest import build_digest, cut_words, digest_markdown
 from followup.outbox import Outbox
 from followup.plugins.webhook_payloads import SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT, TEAMS_MAX_BYTES, payload
 from followup.results import Advice
+from mail_support import Mailbox, plain
 
 FOLLOWUP = Path(sys.executable).with_name("followup")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.refuse: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        if self.refuse:
-            return self.refuse.pop(0)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
-
-
-def plain(msg: email.message.EmailMessage) -> str:
-    return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 def test_three_mornings_of_cron_every_digest_lists_all_open_work(mailbox: tuple[Mailbox, int],

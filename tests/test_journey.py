@@ -3,19 +3,15 @@ a morning email digest to a real SMTP server, and a draft the user edited."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from service_support import free_port
+from mail_support import Mailbox, plain
 
 
 def run(home: Path, cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -33,24 +29,6 @@ def agenda(home: Path, cwd: Path, at: str) -> dict:
                           "--format", "json").stdout)
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
-
-
 def morning_digests(home: Path, cwd: Path, at: str, box: Mailbox, port: int) -> dict:
     """The agenda as JSON, and the email digests it sends: each lists all of its case's open actions, overdue first."""
     seen = len(box.messages)
@@ -60,7 +38,7 @@ def morning_digests(home: Path, cwd: Path, at: str, box: Mailbox, port: int) -> 
     sent = box.messages[seen:]
     assert sent, f"no digest on {at}"
     for msg in sent:
-        body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        body = plain(msg)
         case = next(c for c in day["cases"] if Path(c["file"]).stem.capitalize() in str(msg["Subject"]))
         entries = [e for e in day["entries"] if e["file"] == case["file"]]
         assert entries, case
