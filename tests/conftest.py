@@ -24,10 +24,18 @@ def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="module")
+def engine() -> followup.Engine:
+    """One engine per test module (modules that want no third-party plugins define their own)."""
+    return followup.Engine()
+
+
+@pytest.fixture(scope="module")
 def three_styles() -> Plan:
     """The just-after example planned under the three built-in packs for 21 days."""
     return plan(ROOT / "examples" / "just-after.yaml", ["conservative", "proactive", "tech-industry"],
                 "2026-11-17T16:00", 21, engine=followup.Engine())
 
 # A real SMTP server on 127.0.0.1 for the tests that send email digests.
+# A real HTTP receiver on 127.0.0.1 for the delivery tests.
+from delivery_support import receiver  # noqa: E402,F401
 from mail_support import mailbox  # noqa: E402,F401

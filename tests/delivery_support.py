@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 JUST_AFTER = str(ROOT / "examples" / "just-after.yaml")
@@ -78,3 +81,11 @@ class Receiver:
         self.release()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A fresh receiver per test, stopped afterwards."""
+    r = Receiver()
+    yield r
+    r.stop()

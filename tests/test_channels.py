@@ -27,11 +27,6 @@ FOLLOWUP = Path(sys.executable).with_name("followup")
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine()
-
-
-@pytest.fixture(scope="module")
 def advice(engine: Engine) -> Advice:
     return engine.advise(JUST_AFTER, "proactive", AT)
 

@@ -36,16 +36,10 @@ class Sink:
 
 
 @pytest.fixture(autouse=True)
-def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_HOME", str(tmp_path / "state"))
+def _smtp_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_PORT", "FOLLOWUP_SMTP_USER", "FOLLOWUP_SMTP_PASSWORD",
                 "FOLLOWUP_SMTP_FROM", "FOLLOWUP_SMTP_STARTTLS", "FOLLOWUP_OUTBOX"):
         monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine()
 
 
 @pytest.fixture(scope="module")

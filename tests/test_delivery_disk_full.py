@@ -25,13 +25,6 @@ AT = "2026-11-17T16:00"
 FOLLOWUP = Path(sys.executable).with_name("followup")
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.stop()
-
-
 def disk_full(monkeypatch: pytest.MonkeyPatch, when: Callable[[Path], bool]) -> None:
     """Writes of state files for which `when(path)` holds fail as on a full disk."""
     real = followup.yamlio.atomic_write

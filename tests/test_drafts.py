@@ -19,16 +19,6 @@ JUST_AFTER = ROOT / "examples" / "just-after.yaml"
 AT = "2026-11-17T16:00"
 
 
-@pytest.fixture(autouse=True)
-def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_HOME", str(tmp_path / "state"))
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine()
-
-
 def test_one_different_draft_per_person_spelled_as_in_the_facts(engine: Engine) -> None:
     facts = load_facts(JUST_AFTER)
     advice = engine.advise(facts, "proactive", AT)

@@ -30,16 +30,6 @@ JUST_AFTER = ROOT / "examples" / "just-after.yaml"
 AT = "2026-11-17T16:00"
 
 
-@pytest.fixture(autouse=True)
-def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_HOME", str(tmp_path / "state"))
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine()
-
-
 PANEL = [("Dana Lee", "Engineering Manager", "hiring_manager"), ("Priya Natarajan", "Staff Engineer", "interviewer"),
          ("Tomás Ó Briain", "Product Lead", "interviewer"), ("Ngozi Okafor", "Principal Engineer", "interviewer"),
          ("Wei Zhang", "Data Scientist", "interviewer"), ("Jürgen Müller", "Head of Platform", "interviewer"),

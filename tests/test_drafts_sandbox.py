@@ -42,11 +42,6 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
-@pytest.fixture(autouse=True)
-def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_HOME", str(tmp_path / "state"))
-
-
 def _pack_with(tmp_path: Path, template: str, kind: str = "thank_you") -> Path:
     folder = tmp_path / "shared-pack"
     (folder / "templates").mkdir(parents=True)

@@ -29,12 +29,6 @@ EXAMPLE = ROOT / "examples" / "plugins" / "followup-todotxt"
 BUILTIN_CHANNELS = {"terminal", "json", "markdown", "ics", "email", "webhook", "drafts"}
 
 
-@pytest.fixture(autouse=True)
-def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv("FOLLOWUP_LOAD_PLUGINS", raising=False)
-
-
 def hook_specs() -> dict[str, Callable[..., object]]:
     return {n: f for n, f in vars(hookspecs).items() if n.startswith("followup_") and callable(f)}
 
