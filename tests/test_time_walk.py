@@ -1,5 +1,10 @@
-"""Walking time: each built-in pack over every bundled example and a set of realistic cases, hour by hour
-and day by day from the interview to 30 days later.
+"""Walking time: each built-in pack over every bundled example (examples/*.yaml|json and the cases of
+examples/corpus/) and a set of realistic cases, hour by hour and then every three hours from the interview to
+30 days later.
+
+Every bundled example is walked twice: as the file stands (the done-when of issue 8: `--at` moved over the
+same facts), and as it happened, the facts cut at each moment to what had been recorded by then (a follow-up
+sent on day 7 is not known on day 3), which is what someone running `followup advise` every day sees.
 
 At every step: nothing whose window has closed (or not yet opened) is shown, no dated action is shown more
 than 7 days after its due time, no due time or call slot falls on a weekend or public holiday, and at the
@@ -20,10 +25,12 @@ import pytest
 import followup
 from followup.businesstime import holiday_calendar, is_business_day
 from followup.engine import Engine
+from followup.facts import FollowUp, Person, Response
 from followup.results import Action, Advice
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".json"))
+EXAMPLES = (sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".json"))
+            + sorted((ROOT / "examples" / "corpus").glob("*.yaml")))
 PACKS = ("conservative", "proactive", "tech-industry")
 LONDON = ZoneInfo("Europe/London")
 WEEK = timedelta(days=7)
@@ -63,12 +70,74 @@ def check(advice: Advice, facts: followup.Facts, where: str) -> None:
 
 
 @pytest.mark.parametrize("pack", PACKS)
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_example_walked_for_thirty_days_shows_nothing_stale(engine: Engine, path: Path, pack: str) -> None:
     facts = followup.load_facts(path)
     cp = engine.load_pack(pack)
     for t in walk(facts.interview.end):
         check(engine.advise(facts, cp, t), facts, f"{path.name} under {pack}")
+
+
+def known_at(facts: followup.Facts, t: datetime) -> followup.Facts:
+    """The facts as they stood at `t`: notes, follow-ups, answers, responses and replies recorded later are cut."""
+    def person(p: Person) -> Person:
+        later = {k: None for k in ("thank_you", "formal_letter") if (s := getattr(p, k)) is not None and s.at > t}
+        return p.model_copy(update=later) if later else p
+
+    def follow_up(f: FollowUp) -> FollowUp:
+        if f.answered and f.answered_at is not None and f.answered_at > t:
+            return f.model_copy(update={"answered": False, "answered_at": None})
+        return f
+
+    def response(r: Response) -> Response:
+        return r.model_copy(update={"replied": None}) if r.replied is not None and r.replied.at > t else r
+
+    return facts.model_copy(update={
+        "interviewers": [person(p) for p in facts.interviewers],
+        "arrangers": [person(p) for p in facts.arrangers],
+        "follow_ups": [follow_up(f) for f in facts.follow_ups if f.at <= t],
+        "responses": [response(r) for r in facts.responses if r.at <= t],
+    })
+
+
+def recorded(facts: followup.Facts) -> list[datetime]:
+    """Every moment at which something was recorded: the cuts of `known_at` change only there."""
+    moments = [s.at for p in facts.people for s in (p.thank_you, p.formal_letter) if s is not None]
+    moments += [m for f in facts.follow_ups for m in (f.at, f.answered_at) if m is not None]
+    moments += [m for r in facts.responses for m in (r.at, r.replied.at if r.replied else None) if m is not None]
+    return sorted(moments)
+
+
+def as_it_happened(engine: Engine, facts: followup.Facts, pack: str, start: datetime | None = None,
+                   days: int = 30) -> Iterator[tuple[datetime, followup.Facts, Advice]]:
+    """Walk the facts as they stood at each moment (one Facts object per cut, so derived values are reused)."""
+    cp = engine.load_pack(pack)
+    moments = recorded(facts)
+    cuts: dict[int, followup.Facts] = {}
+    begin = start or facts.interview.end
+    for t in walk(begin):
+        if t > begin + timedelta(days=days):
+            break
+        n = sum(1 for m in moments if m <= t)
+        seen = cuts.get(n)
+        if seen is None:
+            seen = cuts[n] = known_at(facts, t)
+        yield t, seen, engine.advise(seen, cp, t)
+
+
+@pytest.mark.parametrize("pack", PACKS)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_every_example_walked_as_it_happened_shows_nothing_stale(engine: Engine, path: Path, pack: str) -> None:
+    for _, facts, advice in as_it_happened(engine, followup.load_facts(path), pack):
+        check(advice, facts, f"{path.name} (as it happened) under {pack}")
+
+
+def test_known_at_cuts_what_was_recorded_later() -> None:
+    facts = followup.load_facts(ROOT / "examples" / "corpus" / "12-first-email-no-answer.yaml")
+    before = known_at(facts, datetime(2026, 11, 13, 15, tzinfo=ZoneInfo("America/Toronto")))
+    assert before.interviewers[0].thank_you is None and before.follow_ups == []
+    after = known_at(facts, datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("America/Toronto")))
+    assert after.interviewers[0].thank_you is not None and len(after.follow_ups) == 1
 
 
 def test_every_dated_rule_of_a_builtin_pack_has_a_window(engine: Engine) -> None:
@@ -252,3 +321,114 @@ def test_not_interested_gets_a_gracious_close_and_no_claim_of_interest(engine: E
     kinds = {a.kind for adv in seen.values() for a in adv.actions if not a.avoid}
     assert "thank_you" in kinds  # T7: thank them anyway
     assert not kinds & {"ask_decision_date", "status_check", "second_follow_up", "formal_letter"}
+
+
+# --- the corpus: the top action at the moments that matter --------------------------------------------------
+
+CORPUS = ROOT / "examples" / "corpus"
+
+# At each case's own `# at:` moment, the first thing a career advisor would name under each style.
+CORPUS_TOP: dict[str, dict[str, str]] = {
+    # notes first (they shape the thank-yous), every style
+    "01-evening-after-formal": dict.fromkeys(PACKS, "write-notes"),
+    # thanked already: the later formal note (proactive) or the status email after a working week
+    "02-day-two-tech-thanked": {"conservative": "email-status-after-a-week", "proactive": "formal-letter-email",
+                                "tech-industry": "email-status-after-a-week"},
+    # day 6, no date given: proactive's call range (business days 3-5) is open; the others email on day 5
+    "03-waiting-a-week": {"conservative": "email-status-after-a-week", "proactive": "call-day-three",
+                          "tech-industry": "email-status-after-a-week"},
+    "04-date-passed": {"conservative": "email-when-date-passes", "proactive": "call-when-date-passes",
+                       "tech-industry": "email-when-date-passes"},
+    # one call unanswered: proactive's second call, tech's written second follow-up
+    "05-one-call-unanswered": {"proactive": "second-call-after-date", "tech-industry": "second-follow-up-after-date"},
+    "06-two-unanswered": dict.fromkeys(PACKS, "move-on"),
+    "07-offer-this-morning": dict.fromkeys(PACKS, "answer-offer"),
+    "08-rejected-yesterday": dict.fromkeys(PACKS, "thank-after-rejection"),
+    "09-second-round-invite": dict.fromkeys(PACKS, "answer-second-round"),
+    "10-went-badly-next-morning": dict.fromkeys(PACKS, "write-notes"),
+    # told to call: proactive's call and tech's invited call
+    "11-invited-to-call": {"proactive": "call-day-three", "tech-industry": "call-if-invited-after-a-week"},
+    "12-first-email-no-answer": dict.fromkeys(PACKS, "second-follow-up"),
+}
+
+# What comes right after the top action, where it matters as much.
+CORPUS_NEXT: dict[str, dict[str, tuple[str, str]]] = {
+    # the thank-you to the hiring manager, in the medium of the style: a card for a formal firm in conservative
+    "01-evening-after-formal": {"conservative": ("thank_you", "handwritten"), "proactive": ("thank_you", "email"),
+                                "tech-industry": ("thank_you", "email")},
+    "09-second-round-invite": dict.fromkeys(PACKS, ("prepare_second_round", "none")),
+    # it went badly: thank them all the same (T7)
+    "10-went-badly-next-morning": {"conservative": ("thank_you", "handwritten"), "proactive": ("thank_you", "email"),
+                                   "tech-industry": ("thank_you", "email")},
+}
+
+
+def corpus_cases() -> list[Any]:
+    from followup.casefiles import load_corpus
+    return load_corpus(CORPUS)
+
+
+def test_the_corpus_table_names_every_case() -> None:
+    assert {c.name for c in corpus_cases()} == set(CORPUS_TOP)
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_corpus_top_action_at_each_cases_own_moment(engine: Engine, pack: str) -> None:
+    cp = engine.load_pack(pack)
+    for case in corpus_cases():
+        advice = engine.advise(case.facts, cp, case.at)
+        lead = [a for a in advice.actions if not a.avoid]
+        expected = CORPUS_TOP[case.name].get(pack)
+        if expected is not None:
+            assert lead[0].rule == expected, (case.name, pack, [a.rule for a in lead[:3]])
+        after = CORPUS_NEXT.get(case.name, {}).get(pack)
+        if after is not None:
+            assert (lead[1].kind, lead[1].channel) == after, (case.name, pack, [a.rule for a in lead[:3]])
+            if lead[1].target.kind != "self":
+                assert lead[1].target.name == case.facts.interviewers[0].name  # the hiring manager first
+
+
+def case_walk(engine: Engine, name: str, pack: str) -> dict[datetime, Advice]:
+    facts = followup.load_facts(CORPUS / f"{name}.yaml")
+    return {t: advice for t, _, advice in as_it_happened(engine, facts, pack)}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_corpus_first_email_unanswered_as_it_happened(engine: Engine, pack: str) -> None:
+    seen = case_walk(engine, "12-first-email-no-answer", pack)
+    toronto = ZoneInfo("America/Toronto")
+    # just after the phone interview (Fri 13 Nov, notes written): the thank-you
+    assert top(at(seen, datetime(2026, 11, 13, 13, tzinfo=toronto))).kind == "thank_you"
+    # Thu 19 Nov, business day 4: proactive's call range is open; the others' status email is due Friday
+    first = top(at(seen, datetime(2026, 11, 19, 11, tzinfo=toronto)))
+    assert (first.kind, first.channel) == ("status_check", "phone" if pack == "proactive" else "email")
+    # the email went out Fri 20 Nov; on business day 8 the second, personal follow-up leads
+    second = top(at(seen, datetime(2026, 11, 25, 10, tzinfo=toronto)))
+    assert second.rule == "second-follow-up"
+    assert "status_check" not in {a.kind for a in at(seen, datetime(2026, 11, 25, 10, tzinfo=toronto)).actions
+                                  if not a.avoid}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_corpus_date_passed_then_one_call_as_it_happened(engine: Engine, pack: str) -> None:
+    seen = case_walk(engine, "05-one-call-unanswered", pack)
+    # Thu 19 Nov 17:00 was their date; the next working morning the first status check leads (the hiring
+    # manager asked for a call: tech's invited call; conservative still writes first)
+    morning = top(at(seen, datetime(2026, 11, 20, 9, tzinfo=LONDON)))
+    assert (morning.rule, morning.channel) == {"conservative": ("email-when-date-passes", "email"),
+                                               "proactive": ("call-when-date-passes", "phone"),
+                                               "tech-industry": ("call-if-invited-after-date", "phone")}[pack]
+    # before their date nothing about the status is advised (it is theirs to keep)
+    before = at(seen, datetime(2026, 11, 19, 12, tzinfo=LONDON))
+    assert "status_check" not in {a.kind for a in before.actions if not a.avoid}
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_corpus_offer_and_rejection_lead_as_soon_as_they_arrive(engine: Engine, pack: str) -> None:
+    offer = case_walk(engine, "07-offer-this-morning", pack)
+    assert at(offer, datetime(2026, 11, 24, 9, tzinfo=ZoneInfo("America/Chicago"))).actions[0].kind == "reply_offer"
+    rejected = case_walk(engine, "08-rejected-yesterday", pack)
+    sydney = ZoneInfo("Australia/Sydney")
+    assert top(at(rejected, datetime(2026, 11, 18, 16, tzinfo=sydney))).kind == "thank_after_rejection"
+    # three weeks on, only the search is left
+    assert top(at(rejected, datetime(2026, 12, 9, 12, tzinfo=sydney))).kind == "keep_searching"
