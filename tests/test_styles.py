@@ -448,3 +448,37 @@ def test_an_answer_stops_the_countdown(engine: Engine) -> None:
     ]
     for pack, adv in advise_all(engine, data, local("2026-12-03T12:00")).items():
         assert not doing(adv, "move_on"), pack
+
+
+# --- what the table does not split stays the same in every style -------------
+
+
+def test_notes_and_contact_details_are_due_alike_in_every_style(engine: Engine) -> None:
+    # D1 and D3 belong right after the interview in every article; no style row of the table times them, so
+    # all three ask for both two hours after the end, before any style's first thank-you is due.
+    data = case(interview={"notes_taken": False})
+    data["interviewers"][1].update(contact_known=False, email=None)
+    advice = advise_all(engine, data, local("2026-11-17T15:30"))
+    for pack, adv in advice.items():
+        notes = only(doing(adv, "write_notes"))
+        contact = only(doing(adv, "collect_contacts"))
+        assert (notes.due, contact.due) == (local("2026-11-17T17:00"), local("2026-11-17T17:00")), pack
+        first_thanks = min(a.due for a in doing(adv, "thank_you") if a.due is not None)
+        assert contact.due <= first_thanks, pack
+
+
+def test_second_follow_up_after_an_update_lands_about_ten_days_after_it(engine: Engine) -> None:
+    # The table gives proactive an earlier first check (day 3, not a working week) and every style the second
+    # follow-up around day ten. After an update (Monday 23 November) each style checks when its own rule says
+    # and, with no answer, writes again on the same day: eight working days after the update, Thursday 3 December.
+    update = {"kind": "update", "at": "2026-11-23T10:00:00+00:00", "from": "Dana Lee"}
+    for pack in PACKS:
+        data = thanked(case())
+        data["responses"] = [update]
+        first = only(doing(engine.advise(followup.parse_facts(data), pack, local("2026-11-23T12:00")), "status_check"))
+        assert first.due is not None
+        data["follow_ups"] = [{"at": first.due.isoformat(), "channel": first.channel, "to": ["Dana Lee"]}]
+        adv = engine.advise(followup.parse_facts(data), pack, first.due + timedelta(hours=1))
+        second = doing(adv, "second_follow_up")
+        assert {a.target.name for a in second} == INTERVIEWERS, pack
+        assert {a.due for a in second} == {local("2026-12-03T10:00")}, (pack, first.due)
