@@ -32,11 +32,14 @@ def due_time(due: Due, derived: Derived, clock: time | None = None) -> datetime 
 
 
 def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | None, dict[str, Any]]]:
-    """The facts asserted into durable-rules: one for the case, one per person; absent values left out."""
+    """The facts asserted into durable-rules: one for the case, one per person; absent values left out.
+
+    No `sid`: durable puts a fact without one in session "0", the one session each ruleset uses.
+    """
     out: list[tuple[Subject | None, dict[str, Any]]] = []
     case = derived.case
     if cp.has_case_rules:
-        fact: dict[str, Any] = {"id": "s0", "sid": "0", "k": "c"}
+        fact: dict[str, Any] = {"id": "s0", "k": "c"}
         for name, f in cp.case_fields:
             v = case[name]
             if v is not None:
@@ -44,7 +47,7 @@ def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | No
         out.append((None, fact))
     if cp.has_person_rules:
         for i, s in enumerate(derived.subjects, start=1):
-            fact = {"id": f"s{i}", "sid": "0", "k": "i" if s.group == "interviewers" else "a",
+            fact = {"id": f"s{i}", "k": "i" if s.group == "interviewers" else "a",
                     "p": True, "hm": s.hiring_manager, "dc": s.decision_contact}
             values = s.values
             for name, f in cp.person_fields:

@@ -26,12 +26,11 @@ are read in Python from then on.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .durable import Ruleset, RulesetError
+from .durable import Ruleset, RulesetError, dump, retraction
 
 __all__ = ["ShardedRuleset", "plan", "MAX_RULES", "Expr", "Reading", "RULES_PER_RULESET", "LEAVES_PER_RULESET",
            "LINKS_PER_RULESET", "GROUPS_PER_RULE", "STACK_PER_RULESET"]
@@ -218,11 +217,11 @@ class ShardedRuleset:
         fired: list[tuple[str, str]] = []
         shards, python = self._shards, self._python  # a demotion below replaces both lists
         if shards:
-            payload = json.dumps(list(facts), ensure_ascii=False)
+            payload, retract = dump(facts), retraction(facts)  # one dump shared by every ruleset
             for shard in shards:
                 ruleset, names = shard
                 try:
-                    fired += ruleset.fire_json(payload)
+                    fired += ruleset.fire_json(payload, retract)
                 except RulesetError:  # e.g. error 303 on a batch our model did not foresee
                     self._demote(shard)
                     fired += self._read(names, facts)

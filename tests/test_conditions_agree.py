@@ -105,6 +105,22 @@ def test_batch_whose_last_fact_matches_nothing_still_reports_earlier_firings() -
     ruleset.close()
 
 
+def test_retracting_by_id_leaves_the_session_empty() -> None:
+    # Ruleset.fire retracts with the facts' ids alone (durable finds a fact by id and session);
+    # whatever fired or not, nothing may stay asserted for the next evaluation to see.
+    from followup import durable
+
+    ruleset = Ruleset({"r0": {"$and": [{"k": "c"}, {"a": 1}]}, "r1": {"$and": [{"k": "c"}, {"b": "é"}]}})
+    try:
+        assert ruleset.fire([{"id": "s0", "k": "c", "a": 1}, {"id": "s1", "k": "c", "b": "é"},
+                             {"id": "s2", "k": "c", "a": 2}]) == [("r0", "s0"), ("r1", "s1")]
+        assert durable._dre.get_facts(ruleset._handle, "0") == "[]"
+        assert ruleset.fire([{"id": "s0", "k": "c", "a": 2}]) == []  # same id, new values: the old fact is gone
+        assert durable._dre.get_facts(ruleset._handle, "0") == "[]"
+    finally:
+        ruleset.close()
+
+
 def test_or_branches_fire_once_per_branch_and_engine_dedupes() -> None:
     # The known durable-rules behaviour the evaluation de-duplicates.
     cond = Any_((c.Test("interview.round", "eq", 1), c.Test("interview.went", "eq", "well")))
