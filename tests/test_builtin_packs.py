@@ -57,7 +57,7 @@ RULE_IDS = {
         "write-notes", "collect-contacts", "ask-decision-date", "thank-interviewers", "thank-interviewers-late",
         "thank-arrangers", "linkedin-same-day", "linkedin-later", "linkedin-after-rejection", "formal-letter",
         "formal-letter-email", "no-call-before-day-three", "call-day-three", "call-when-date-passes",
-        "second-call-after-date", "no-second-call-after-email-and-call", "second-follow-up", "no-third-call",
+        "second-call-after-date", "second-follow-up-after-date", "no-second-call-after-email-and-call", "second-follow-up", "no-third-call",
         "call-after-update", "email-status-after-update", "second-follow-up-after-update", "move-on",
         "keep-searching", "answer-offer", "answer-second-round", "prepare-second-round", "thank-after-rejection",
         "thank-interviewers-after-rejection", "no-call-after-rejection",
