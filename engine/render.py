@@ -95,6 +95,27 @@ def _when(a: Action) -> str:
     return due
 
 
+def status_text(a: Action) -> str:
+    """Channel, due time and urgency on one line; no channel for what the candidate does alone (notes)."""
+    parts: list[str] = [] if a.channel == "none" else [a.channel]
+    parts += [f"{'' if a.avoid or a.due is None else 'due '}{_when(a)}", a.urgency]
+    return " · ".join(parts)
+
+
+def said_before(actions: list[Action]) -> dict[int, int]:
+    """rank -> the earlier rank that gave the same reasons: a panel of five gets the rule's
+    rationale once, not five times over (the rank, title and due time still say who and when)."""
+    first: dict[tuple[str, str, str, str], int] = {}
+    out: dict[int, int] = {}
+    for a in actions:
+        key = (a.pack, a.rule, a.rationale, sources_text(a))
+        if key in first:
+            out[a.rank] = first[key]
+        else:
+            first[key] = a.rank
+    return out
+
+
 def _time_lines(a: Action) -> list[str]:
     """Why the due time is what it is, and when the window closes (for --explain)."""
     out = []
@@ -179,13 +200,16 @@ def list_lines(advice: Advice, *, explain: bool = False, width: int = 80) -> lis
     if not advice.actions:
         add("Nothing to do right now under this pack.")
     style = {"overdue": "bold red", "today": "yellow", "upcoming": ""}
+    first_said = said_before(advice.actions)
     for a in advice.actions:
         add(f"{a.rank:>2}. {a.title}", "italic" if a.avoid else "bold", rest="    ")
-        add(f"{a.channel} · {'' if a.avoid or a.due is None else 'due '}{_when(a)} · {a.urgency}", style[a.urgency],
-            first="    ")
-        add(a.rationale, first="    Why: ")
-        add(sources_text(a), "dim", first="    Sources: ")
-        add(origin_text(a, advice), "dim", first="    From: ")
+        add(status_text(a), style[a.urgency], first="    ")
+        if a.rank in first_said:
+            add(f"as for {first_said[a.rank]} above", "dim", first="    Why: ")
+        else:
+            add(a.rationale, first="    Why: ")
+            add(sources_text(a), "dim", first="    Sources: ")
+            add(origin_text(a, advice), "dim", first="    From: ")
         if explain:
             if a.because:
                 out.append(("    Because:", "cyan"))
@@ -235,12 +259,17 @@ def render_markdown(advice: Advice, *, explain: bool = False) -> str:
         lines += [f"*{aside}*", ""]
     if not advice.actions:
         lines.append("Nothing to do right now under this pack.")
+    first_said = said_before(advice.actions)
     for a in advice.actions:
         # an avoid action's title already says "Don't ..." / "Hold off ...": no second label
-        lines.append(f"{a.rank}. **{a.title}** — {a.channel}, {'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
-        lines.append(f"   - Why: {a.rationale}")
-        lines.append(f"   - Sources: {sources_text(a)}")
-        lines.append(f"   - From: {origin_text(a, advice)}")
+        channel = "" if a.channel == "none" else f"{a.channel}, "
+        lines.append(f"{a.rank}. **{a.title}** — {channel}{'' if a.avoid or a.due is None else 'due '}{_when(a)} ({a.urgency})")
+        if a.rank in first_said:
+            lines.append(f"   - Why: as for {first_said[a.rank]} above")
+        else:
+            lines.append(f"   - Why: {a.rationale}")
+            lines.append(f"   - Sources: {sources_text(a)}")
+            lines.append(f"   - From: {origin_text(a, advice)}")
         if explain and a.because:
             lines.append("   - Because: " + "; ".join(_because_lines(a)))
         if explain and _time_lines(a):

@@ -99,3 +99,17 @@ def test_color_always_colours_even_in_a_pipe_and_markdown_says_dont_once() -> No
     assert "\x1b[" in out
     md = CliRunner().invoke(cli, ["advise", WAITING, "--format", "markdown"]).output
     assert "**Don't:** **Don't" not in md and "Don't" in md
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_rule_firing_for_a_panel_gives_its_reasons_once(fmt: str) -> None:
+    """Three thank-yous from one rule: the first carries the reasons and sources, the others point back to it;
+    the notes, done alone, show no channel."""
+    out = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, [*COMMANDS["advise"][:-2], "--at", "2026-11-17T16:00", "--format", fmt]).output
+    assert out.count("rule thank-interviewers") == 1
+    assert len(re.findall(r"Why: as for 2 above", out)) == 2  # Priya Natarajan and Tomás Ó Briain
+    assert "none ·" not in out and "— none," not in out
+    blocks = re.split(r"\n(?= ?\d+\. )", out)
+    dana = next(b for b in blocks if "thank-you to Dana Lee" in b)
+    assert "Sources: " in dana and "as for" not in dana
