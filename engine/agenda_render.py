@@ -10,6 +10,7 @@ from datetime import UTC, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.text import Text
@@ -27,9 +28,21 @@ def _when(e: AgendaEntry, agenda: Agenda) -> str:
     if e.action.due is None:
         return "no deadline"
     due = e.action.due.astimezone(agenda.at.tzinfo)
-    if e.bucket in ("today", "week"):
-        return f"by {due:%H:%M}"
-    return f"was due {due:%a %d %b %H:%M}"
+    text = f"by {due:%H:%M}" if e.bucket in ("today", "week") else f"was due {due:%a %d %b %H:%M}"
+    return text + _company_time(e, agenda)
+
+
+def _company_time(e: AgendaEntry, agenda: Agenda) -> str:
+    """The due time where the company is, when that is not the agenda's zone: a Friday-afternoon deadline
+    in Los Angeles reads as Saturday 00:00 in London, and both are worth seeing."""
+    zone = next((c.advice.timezone for c in agenda.cases if c.file == e.file and c.advice is not None), None)
+    if e.action.due is None or zone is None or zone == agenda.timezone:
+        return ""
+    there = e.action.due.astimezone(ZoneInfo(zone))
+    if there.utcoffset() == e.action.due.astimezone(agenda.at.tzinfo).utcoffset():
+        return ""
+    place = zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f" ({there:%a %H:%M} in {place})"
 
 
 def _aside(c: AgendaCase) -> str | None:

@@ -76,3 +76,16 @@ def test_every_format_and_a_case_not_over_yet(folder: Path, tmp_path: Path) -> N
     text = run.invoke(cli, ["agenda", str(folder), *AT, "--color", "never"]).output
     assert "OVERDUE" in text and "\x1b[" not in text
     assert max(len(line) for line in text.splitlines() if str(folder) not in line) <= 80  # a path is never split
+
+
+def test_a_case_in_another_zone_shows_its_own_local_time_too(folder: Path) -> None:
+    """The offer (Sydney) was due at 04:00 London time: the agenda says 15:00 in Sydney beside it; a London
+    case, in the agenda's own zone, gets no second time."""
+    run = CliRunner(env={"COLUMNS": "200"})
+    text = run.invoke(cli, ["agenda", str(folder), *AT, "--color", "never"]).output
+    offer = next(line for line in text.splitlines() if "Answer the offer" in line)
+    assert offer.endswith("was due Fri 20 Nov 04:00 (Fri 15:00 in Sydney)"), offer
+    london = [line for line in text.splitlines() if "Dana Lee" in line]
+    assert london and not any(" in " in line.split(" — ")[-1] for line in london)
+    md = run.invoke(cli, ["agenda", str(folder), *AT, "--format", "markdown"]).output
+    assert "(Fri 15:00 in Sydney)" in md
