@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .render import format_due, origin_text, sources_text
+from .render import format_due, origin_text, said_before, sources_text
 from .results import Action, Advice
 
 __all__ = ["Digest", "DigestItem", "Mark", "SECTIONS", "build_digest", "case_id", "action_uid", "action_hash",
@@ -184,6 +184,12 @@ def _head(d: Digest) -> list[str]:
             f"As of {a.at:%a %d %b %Y %H:%M} {a.timezone}"]
 
 
+def _said_before(d: Digest) -> dict[int, int]:
+    """Among the items whose reasons this digest gives, in the order shown: rank -> the earlier rank
+    with the same reasons."""
+    return said_before([i.action for _, items in d.sections() for i in items if not d.seen(i)])
+
+
 def digest_text(d: Digest, *, width: int = 72, explain: bool = False) -> str:
     """Plain text, one block per action under a heading per section; new and changed ones say so and give
     their reasons, the ones already sent only what and when."""
@@ -194,6 +200,7 @@ def digest_text(d: Digest, *, width: int = 72, explain: bool = False) -> str:
     lines = _head(d) + [""]
     if not d.items:
         lines.append("Nothing to do right now under this pack.")
+    said = _said_before(d)
     for section, items in d.sections():
         lines += [SECTIONS[section], "-" * len(SECTIONS[section])]
         for i in items:
@@ -202,7 +209,9 @@ def digest_text(d: Digest, *, width: int = 72, explain: bool = False) -> str:
             lines += textwrap.wrap(f"{a.rank:>2}. {mark}{a.title}", width=width, subsequent_indent="    ",
                                    break_long_words=False, break_on_hyphens=False)
             lines += wrap("", how_when(a))
-            if not d.seen(i):
+            if a.rank in said:
+                lines += wrap("Why: ", f"as for {said[a.rank]} above")
+            elif not d.seen(i):
                 lines += wrap("Why: ", a.rationale)
                 lines += wrap("Sources: ", sources_text(a))
                 lines += wrap("From: ", origin_text(a, d.advice))
@@ -219,6 +228,7 @@ def digest_markdown(d: Digest, *, explain: bool = False) -> str:
              f"as of {a.at:%a %d %b %Y %H:%M} ({a.timezone})", ""]
     if not d.items:
         lines.append("Nothing to do right now under this pack.")
+    said = _said_before(d)
     for section, items in d.sections():
         lines += [f"## {SECTIONS[section]}", ""]
         for i in items:
@@ -226,7 +236,9 @@ def digest_markdown(d: Digest, *, explain: bool = False) -> str:
             mark = f"*{i.mark}* · " if i.mark else ""
             # a bullet with the rank escaped: an ordered list would be renumbered from its first item
             lines.append(f"- {act.rank}\\. {mark}**{act.title}** — {how_when(act)}")
-            if not d.seen(i):
+            if act.rank in said:
+                lines.append(f"  - Why: as for {said[act.rank]} above")
+            elif not d.seen(i):
                 lines.append(f"  - Why: {act.rationale}")
                 lines.append(f"  - Sources: {sources_text(act)}")
             if explain and act.because:

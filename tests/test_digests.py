@@ -12,7 +12,7 @@ from pathlib import Path
 
 from delivery_support import JUST_AFTER
 from followup import Engine
-from followup.digest import build_digest, cut_words, digest_markdown
+from followup.digest import build_digest, cut_words, digest_markdown, digest_text
 from followup.outbox import Outbox
 from followup.plugins.webhook_payloads import SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT, TEAMS_MAX_BYTES, payload
 from followup.results import Advice
@@ -168,3 +168,21 @@ def test_markdown_digest_keeps_ranks_under_sections() -> None:
     ranks = [int(m) for m in re.findall(r"^- (\d+)\\\. ", md, re.M)]
     assert sorted(ranks) == [a.rank for a in advice.actions]
     assert md.index("## Overdue") < md.index("## Due today")
+
+
+def test_a_digest_gives_a_rules_reasons_once_pointing_back_to_a_reason_it_shows() -> None:
+    """The morning after, three thank-yous are overdue from one rule: its reasons appear once; the others
+    point to the rank above that carries them, never to one whose reasons this digest leaves out."""
+    advice = Engine().advise(JUST_AFTER, "proactive", "2026-11-18T10:00")
+    for text in (digest_text(build_digest(advice, {})), digest_markdown(build_digest(advice, {}))):
+        assert text.count("Why: Sent that same evening") == 1
+        blocks = {int(m.group(1)): m.group(0) for m in re.finditer(r"(?m)^(?:- | ?)(\d+)\\?\. (?:.*\n)+?(?=\n|- \d)", text)}
+        pointers = {rank: int(m.group(1)) for rank, b in blocks.items() if (m := re.search(r"Why: as for (\d+) above", b))}
+        assert len(pointers) >= 2
+        for rank, earlier in pointers.items():
+            assert text.index(blocks[earlier]) < text.index(blocks[rank])
+            assert "Why: " in blocks[earlier] and "as for" not in blocks[earlier]
+    first = build_digest(advice, {})
+    everything_sent = {i.uid: i.hash for i in first.items}  # all in the last digest: no reasons, no pointers
+    again = digest_text(build_digest(advice, everything_sent))
+    assert "as for" not in again and "Why:" not in again
