@@ -148,7 +148,14 @@ def build_agenda(paths: Iterable[str | os.PathLike[str]], *, at: datetime | None
                                 advice=advice))
     order = {"overdue": 0, "today": 1, "week": 2, "anytime": 3}
     far = datetime.max.replace(tzinfo=UTC)
-    pending.sort(key=lambda p: (order[p[0]], p[1] or date.max, p[3], p[2] or far, p[5].rank))
+    # Overdue work is shown by case, not by day: the case with the oldest missed action first, each case's
+    # items together (oldest first), so a case's heading appears once however many days it has slipped.
+    oldest: dict[str, datetime] = {}
+    for b, _, due, k, _, _ in pending:
+        if b == "overdue" and due is not None and due < oldest.get(k, far):
+            oldest[k] = due
+    pending.sort(key=lambda p: (order[p[0]], oldest.get(p[3], far) if p[0] == "overdue" else p[1] or date.max,
+                                p[3], p[2] or far, p[5].rank))
     entries = [AgendaEntry(number=i, bucket=b, day=d, file=k, label=lab, action=a)
                for i, (b, d, _, k, lab, a) in enumerate(pending, start=1)]
     agenda = Agenda(at=now, timezone=str(zone), week_end=week_end, entries=entries, cases=cases)

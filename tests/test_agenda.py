@@ -89,3 +89,20 @@ def test_a_case_in_another_zone_shows_its_own_local_time_too(folder: Path) -> No
     assert london and not any(" in " in line.split(" — ")[-1] for line in london)
     md = run.invoke(cli, ["agenda", str(folder), *AT, "--format", "markdown"]).output
     assert "(Fri 15:00 in Sydney)" in md
+
+
+def test_overdue_work_is_grouped_by_case_oldest_missed_first(folder: Path) -> None:
+    """just-after slipped on Tuesday and Wednesday, second-round on Tuesday morning: each case's heading
+    appears once in the overdue section, second-round (the older miss) first, and `done N` numbers follow."""
+    (folder / "second-round.yaml").write_text((ROOT / "examples" / "second-round.yaml").read_text(encoding="utf-8"))
+    data = agenda(str(folder))
+    overdue = [e for e in data["entries"] if e["bucket"] == "overdue"]
+    files = [Path(e["file"]).name for e in overdue]
+    assert files == sorted(files, key=files.index) and len(set(files)) >= 3  # contiguous runs
+    runs = [f for i, f in enumerate(files) if i == 0 or files[i - 1] != f]
+    assert len(runs) == len(set(runs)), files
+    assert runs[0] == "second-round.yaml"
+    assert [e["number"] for e in data["entries"]] == list(range(1, len(data["entries"]) + 1))
+    text = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["agenda", str(folder), *AT, "--color", "never"]).output
+    section = text.split("OVERDUE")[1].split("DUE TODAY")[0]
+    assert section.count("[just-after.yaml]") == 1
