@@ -159,25 +159,29 @@ def test_rules_shared_by_packs_differ_only_where_the_table_splits_them(engine: E
     assert TABLE_SPLITS.keys() - differing == set(), "stale entry: the packs agree there now"
 
 
-# What each article advises when a promised date has passed (F1), by channel: a rule may cite an article's F1
-# only for a channel the article itself names there.
-F1_CHANNELS = {
-    "after-the-interview": {"phone"},  # line 17: call the company
-    "anderson": {"phone"},  # line 15: call, at most twice
-    "proactive-follow-up": {"email"},  # line 15: a customised email to each person
-    "how-to-follow-up": {"phone", "email"},  # line 21: by phone or email
+# How each article says to ask about the status (F1: a promised date has passed; F2: no date was given): a rule
+# may cite an article for these items only for a channel the article itself names there.
+STATUS_CHANNELS = {
+    ("F1", "after-the-interview"): {"phone"},  # line 17: call the company
+    ("F1", "anderson"): {"phone"},  # line 15: call, at most twice
+    ("F1", "proactive-follow-up"): {"email"},  # line 15: a customised email to each person
+    ("F1", "how-to-follow-up"): {"phone", "email"},  # line 21: by phone or email
+    ("F2", "after-the-interview"): {"email", "phone"},  # line 18: an email; a call is another route
+    ("F2", "tiptopjob"): {"phone"},  # line 31: a call on day 3-5
+    ("F2", "proactive-follow-up"): {"email"},  # line 15: the second follow-up, a customised email
 }
 
 
-def test_a_passed_date_cites_each_article_only_for_the_channel_it_names(engine: Engine) -> None:
+def test_status_checks_cite_each_article_only_for_the_channel_it_names(engine: Engine) -> None:
     checked = 0
     for pack in PACKS:
         for r in rules(engine, pack):
             for c in r.sources:
-                if "F1" in c.items and not r.avoid:
-                    assert r.channel in F1_CHANNELS[c.article], (pack, r.id, c.article, r.channel)
-                    checked += 1
-    assert checked >= 12
+                for item in {"F1", "F2"} & set(c.items):
+                    if not r.avoid:
+                        assert r.channel in STATUS_CHANNELS[(item, c.article)], (pack, r.id, item, c.article, r.channel)
+                        checked += 1
+    assert checked >= 25
 
 
 def test_proactive_stays_in_writing_after_an_email_about_a_passed_date(engine: Engine) -> None:
