@@ -14,6 +14,7 @@ from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
 from .conditions import Condition, Test, evaluate, facts_used, flatten, to_durable
 from .errors import PackError, Problem
 from .packs import PackFile, Rule, check_windows
+from .ranking import Enabling, enabling
 from .results import PackRef, SourceRef, public_origin
 from .sharding import Reading, ShardedRuleset
 from .sources import library
@@ -75,6 +76,22 @@ class CompiledRule:
         """What the due time depends on in the rule, as plain values (cheap to hash, unlike the model)."""
         d = self.rule.due
         return None if d is None else (d.from_, d.hours, d.days, d.business_days, d.time)
+
+    @cached_property
+    def phone(self) -> bool:
+        """A call to make (its due time and suggested moment fall inside the pack's call windows)."""
+        return self.rule.channel == "phone" and not self.rule.avoid
+
+    @cached_property
+    def when_key(self) -> str | None:
+        """What the action's moments depend on, when the evaluation time is not among them.
+
+        None when they move with the evaluation: a due time counted from now,
+        or a call (its suggested moment is the next call slot after now).
+        """
+        if self.phone or (self.rule.due is not None and self.rule.due.from_ == "now"):
+            return None
+        return f"when|{self.window_key}|{self.due_key!r}"
 
     def title(self, who: str) -> str:
         """The generated one-line title for this rule's action towards `who`.
@@ -146,6 +163,27 @@ class CompiledPack:
     @property
     def name(self) -> str:
         return self.file.pack.name
+
+    @cached_property
+    def enabling(self) -> dict[tuple[str, str], Enabling]:
+        """(enabler, enabled) rule names -> how (ranking.enabling), for the pairs where one may enable the other."""
+        out: dict[tuple[str, str], Enabling] = {}
+        for e in self.rules:
+            for a in self.rules:
+                how = enabling(e.rule.action, e.rule.avoid, a.rule.action, a.rule.avoid, a.rule.channel)
+                if how is not None:
+                    out[e.name, a.name] = how
+        return out
+
+    @cached_property
+    def enablers(self) -> frozenset[str]:
+        """Rules that may enable another: an evaluation with none of them among its actions keeps the ranked order."""
+        return frozenset(e for e, _ in self.enabling)
+
+    @cached_property
+    def layout(self) -> str:
+        """The fields asserted per fact, as one key: packs with the same layout assert the same facts."""
+        return f"asserted|{self.case_fields!r}|{self.person_fields!r}|{self.has_case_rules}|{self.has_person_rules}"
 
     @cached_property
     def ref(self) -> PackRef:

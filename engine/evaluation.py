@@ -14,7 +14,7 @@ from .conditions import explain as because_trace
 from .derive import Derived, Subject, all_values, derive, due_moment, expiry, holiday_note, local, window_moment
 from .facts import Facts
 from .packs import Due, Rule
-from .ranking import ENABLES, NEEDS_ADDRESS, URGENCY_POINTS, order_by_dependency, rank
+from .ranking import URGENCY_POINTS, order_by_dependency, rank
 from .results import Action, Advice, Target
 
 __all__ = ["evaluate", "due_time", "subject_facts"]
@@ -46,15 +46,38 @@ def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | No
                 fact[f] = v
         out.append((None, fact))
     if cp.has_person_rules:
-        for i, s in enumerate(derived.subjects, start=1):
-            fact = {"id": f"s{i}", "k": "i" if s.group == "interviewers" else "a",
-                    "p": True, "hm": s.hiring_manager, "dc": s.decision_contact}
-            values = s.values
-            for name, f in cp.person_fields:
-                v = values[name] if name in values else case[name]
-                if v is not None:
-                    fact[f] = v
+        # A person's own values are fixed for given facts: each person's fact starts from a copy
+        # of a template made once per facts and field layout; the case values, which move with
+        # the evaluation time (and plugins), are read once and added to every person's fact.
+        people = derived.memo.get(cp.layout)
+        if people is None:
+            people = derived.memo[cp.layout] = _person_templates(cp, derived.subjects)
+        shared: dict[str, Any] = {}
+        last: tuple[tuple[str, str], ...] | None = None
+        for s, template, from_case in people:
+            if from_case is not last:
+                shared = {f: v for name, f in from_case if (v := case[name]) is not None}
+                last = from_case
+            fact = template.copy()
+            fact.update(shared)
             out.append((s, fact))
+    return out
+
+
+def _person_templates(cp: CompiledPack, subjects: tuple[Subject, ...]
+                      ) -> list[tuple[Subject, dict[str, Any], tuple[tuple[str, str], ...]]]:
+    """Per person: the fact without its case values, and the (fact, field) pairs read from the case."""
+    out = []
+    split: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+    for i, s in enumerate(subjects, start=1):
+        template: dict[str, Any] = {"id": f"s{i}", "k": "i" if s.group == "interviewers" else "a",
+                                    "p": True, "hm": s.hiring_manager, "dc": s.decision_contact}
+        values = s.values
+        for name, f in cp.person_fields:
+            if name in values and values[name] is not None:
+                template[f] = values[name]
+        from_case = tuple((name, f) for name, f in cp.person_fields if name not in values)
+        out.append((s, template, split.setdefault(from_case, from_case)))  # one tuple when all agree
     return out
 
 
@@ -97,7 +120,10 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         lead = (0 if subject is None or subject.hiring_manager else 1, 0 if subject is None or subject.decision_contact else 1)
         candidates.append(((-points, due is None, due, rule.id, *lead, who), (rule.action, who, rule.avoid),
                            (cr, subject, when, urg, points)))
-    ranked = order_by_dependency(rank(candidates), _enables)
+    ranked = rank(candidates)
+    enablers = cp.enablers
+    if any(item[0].name in enablers for item in ranked):
+        ranked = order_by_dependency(ranked, _enabler(cp))
     values: dict[int, Any] = {}
     targets: dict[tuple[int, str], Target] = {}
     actions = []
@@ -142,6 +168,10 @@ class When:
     expired_because: str | None
 
 
+# A ranked firing: (rule, person or None for the case, moments, urgency, score).
+Ranked = tuple[CompiledRule, Subject | None, When, str, int]
+
+
 def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, datetime | None, str | None]:
     """(opens, expires, why it expires): fixed for given facts, so memoised with them."""
     key = ("window", cr.window_key)
@@ -175,8 +205,19 @@ def _reference(rule: Rule, derived: Derived) -> datetime | None:
 
 def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     """Due time, window and, for calls, when to call: inside the pack's call windows, on business days."""
+    fixed = cr.when_key
+    if fixed is not None:
+        # Not counted from now and not a call: the same moments at every evaluation of these facts.
+        hit = derived.memo.get(fixed)
+        if hit is None:
+            hit = derived.memo[fixed] = _moments(cr, derived, cp)
+        return hit  # type: ignore[no-any-return]
+    return _moments(cr, derived, cp)
+
+
+def _moments(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     rule = cr.rule
-    phone = rule.channel == "phone" and not rule.avoid
+    phone = cr.phone
     cal = derived.holidays
     opens, expires, why = _window(cr, derived)
     note = None
@@ -207,29 +248,23 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     return When(due, suggested, opens, expires, note, why)
 
 
-def _enables(e: tuple[Any, ...], a: tuple[Any, ...]) -> bool:
-    """Does ranked item `e` enable item `a` (ranking.ENABLES)?"""
-    ecr, esub, acr, asub = e[0], e[1], a[0], a[1]
-    if ecr.rule.avoid or acr.rule.avoid:
-        return False
-    kinds = ENABLES.get(ecr.rule.action)
-    if kinds is None or acr.rule.action == ecr.rule.action:
-        return False
-    if "*" in kinds:
-        return True
-    if acr.rule.action not in kinds:
-        return False
-    if ecr.rule.action != "collect_contacts":
-        return True
-    if esub is None or asub is None or esub.person is not asub.person:
-        return False
-    need = NEEDS_ADDRESS.get(acr.rule.channel)
-    person = asub.person
-    if need == "email":
-        return person.email is None
-    if need == "contact":
-        return not person.contact_known
-    return False
+def _enabler(cp: CompiledPack) -> Callable[[Ranked, Ranked], bool]:
+    """Does ranked item `e` enable item `a`? (The pack holds the relation of its rules: ranking.enabling.)"""
+    relation = cp.enabling
+
+    def enables(e: Ranked, a: Ranked) -> bool:
+        how = relation.get((e[0].name, a[0].name))
+        if how is None:
+            return False
+        if how is True:
+            return True
+        esub, asub = e[1], a[1]  # collect_contacts: only for the same person, lacking the detail
+        if esub is None or asub is None or esub.person is not asub.person:
+            return False
+        person = asub.person
+        return person.email is None if how == "email" else not person.contact_known
+
+    return enables
 
 
 _WHO = {"company": "the company", "self": "yourself"}

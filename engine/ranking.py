@@ -24,9 +24,9 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-__all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "rank", "order_by_dependency"]
+__all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "Enabling", "enabling", "rank", "order_by_dependency"]
 
 URGENCY_POINTS = {"overdue": 6, "today": 4, "upcoming": 0}
 
@@ -44,6 +44,32 @@ ENABLES: dict[str, frozenset[str]] = {
 NEEDS_ADDRESS: dict[str, str] = {"email": "email", "letter": "contact", "handwritten": "contact", "phone": "contact"}
 
 T = TypeVar("T")
+
+# What one action kind does for another (see enabling): never (absent), always, or only
+# towards the same person, when that person lacks the detail named.
+Enabling = Literal[True, "email", "contact"]
+
+
+def enabling(e_action: str, e_avoid: bool, a_action: str, a_avoid: bool, a_channel: str) -> Enabling | None:
+    """Whether an `e` action enables an `a` action (rule 5), from what the two rules say alone.
+
+    `True`: always. "email" / "contact": only when both are towards the same
+    person and that person's email / contact details are unknown. None: never.
+    Packs compile this once per pair of rules, so an evaluation only looks it up.
+    """
+    if e_avoid or a_avoid:
+        return None
+    kinds = ENABLES.get(e_action)
+    if kinds is None or a_action == e_action:
+        return None
+    if "*" in kinds:
+        return True
+    if a_action not in kinds:
+        return None
+    if e_action != "collect_contacts":
+        return True
+    need = NEEDS_ADDRESS.get(a_channel)
+    return "email" if need == "email" else "contact" if need == "contact" else None
 
 
 def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
