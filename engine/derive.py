@@ -114,6 +114,22 @@ def _hours(delta_seconds: float) -> float:
     return round(delta_seconds / 3600.0, 2)
 
 
+def _business_days(st: _Static, start: date, today: date) -> int:
+    """Business days from `start` to `today`, remembered for the last day asked.
+
+    Counting walks the calendar day by day (holidays); the same facts are
+    usually evaluated many times a day (polling, compare, plan), and one
+    entry per anchor keeps the memo from growing as the days go by.
+    """
+    key = ("business_days", start)
+    hit = st.memo.get(key)
+    if hit is not None and hit[0] == today:
+        return hit[1]  # type: ignore[no-any-return]
+    n = business_days_between(start, today, st.holidays)
+    st.memo[key] = (today, n)
+    return n
+
+
 def derive(facts: Facts, at: datetime) -> Derived:
     """All derived facts of `facts` as seen at `at` (timezone-aware)."""
     if at.tzinfo is None:
@@ -124,14 +140,14 @@ def derive(facts: Facts, at: datetime) -> Derived:
     case = dict(st.case)
     case["hours_since_interview"] = _hours((now - st.end).total_seconds())
     case["days_since_interview"] = (today - st.iv_day).days
-    case["business_days_since_interview"] = business_days_between(st.iv_day, today, st.holidays)
+    case["business_days_since_interview"] = _business_days(st, st.iv_day, today)
     case["interview.same_day"] = today == st.iv_day
     if st.expected is not None:
         case["decision.days_past"] = (today - st.expected.date()).days
         case["decision.passed"] = now > st.expected
     if st.last_fu is not None:
         case["follow_ups.days_since_last"] = (today - st.last_fu.date()).days
-        case["follow_ups.business_days_since_last"] = business_days_between(st.last_fu.date(), today, st.holidays)
+        case["follow_ups.business_days_since_last"] = _business_days(st, st.last_fu.date(), today)
     if st.latest_at is not None:
         case["outcome.hours_since"] = _hours((now - st.latest_at).total_seconds())
     if st.second_round is not None:

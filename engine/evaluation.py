@@ -88,44 +88,49 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     if enrich is not None:
         derived = enrich(facts, derived)
     asserted = subject_facts(cp, derived)
-    by_id = {fact["id"]: subject for subject, fact in asserted}
+    # Per fact id: the person (None for the case) and what ranking reads of them.
+    people = {fact["id"]: (subject, subject.person.name, 0 if subject.hiring_manager else 1,
+                           0 if subject.decision_contact else 1) if subject is not None else _CASE
+              for subject, fact in asserted}
     now = derived.at
     today = now.date()
-    seen: set[tuple[str, str]] = set()
+    by_name = cp.by_name
+    memo = derived.memo
     candidates = []
     # This loop runs per firing on every evaluation: urgency, score and the
     # sort key (see ranking.py) are inlined, and result objects are built
-    # only for the actions that survive ranking.
-    for name, sid in cp.ruleset.fire([fact for _, fact in asserted]):
-        if (name, sid) in seen:  # `$or` fires once per true branch
-            continue
-        seen.add((name, sid))
-        cr = cp.by_name[name]
+    # only for the actions that survive ranking. dict.fromkeys drops the
+    # repeats of a rule whose `$or` fired once per true branch, keeping the order.
+    for name, sid in dict.fromkeys(cp.ruleset.fire([fact for _, fact in asserted])):
+        cr = by_name[name]
         rule = cr.rule
-        subject = by_id[sid]
-        when = _when(cr, derived, cp)
-        if (when.opens is not None and now < when.opens) or (when.expires is not None and now >= when.expires):
+        subject, who, hm, dc = people[sid]
+        fixed = cr.when_key
+        when = memo.get(fixed) if fixed is not None else None
+        if when is None:
+            when = _when(cr, derived, cp)
+        opens = when.opens
+        if (opens is not None and now < opens) or (when.expires is not None and now >= when.expires):
             continue  # not yet worth doing, or no longer
         due = when.due
         if rule.avoid or due is None:
             urg = "today"
         elif due < now:
             urg = "overdue"
-        elif due.date() == today or when.opens is not None:
+        elif opens is not None or due.date() == today:
             urg = "today"  # inside an open range ("day 3 to 5"): now is a right moment
         else:
             urg = "upcoming"
         points = cr.points + URGENCY_POINTS[urg]
-        who = subject.person.name if subject else rule.target
-        lead = (0 if subject is None or subject.hiring_manager else 1, 0 if subject is None or subject.decision_contact else 1)
-        candidates.append(((-points, due is None, due, rule.id, *lead, who), (rule.action, who, rule.avoid),
+        if who is None:
+            who = rule.target
+        candidates.append(((-points, due is None, due, rule.id, hm, dc, who), (rule.action, who, rule.avoid),
                            (cr, subject, when, urg, points)))
     ranked = rank(candidates)
     enablers = cp.enablers
     if any(item[0].name in enablers for item in ranked):
-        ranked = order_by_dependency(ranked, _enabler(cp))
+        ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
     values: dict[int, Any] = {}
-    targets: dict[tuple[int, str], Target] = {}
     actions = []
     for i, (cr, subject, when, urg, points) in enumerate(ranked, start=1):
         because = None
@@ -134,26 +139,32 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
             if key not in values:
                 values[key] = all_values(derived, subject)
             because = because_trace(cr.tests, values[key])
-        tkey = (id(subject), cr.rule.target)
-        target = targets.get(tkey)
+        # A target is the same for every evaluation of these facts (frozen, so shared);
+        # the subject lives as long as the memo, so its id stays its own.
+        tkey = ("target", id(subject), cr.rule.target)
+        target = memo.get(tkey)
         if target is None:
-            target = targets[tkey] = _target(cr.rule.target, subject)
+            target = memo[tkey] = _target(cr.rule.target, subject)
         actions.append(_action(i, cr, target, when, urg, points, cp, because, derived))
-    return Advice._trusted(
-        schema_version=1,
-        candidate=facts.candidate.name,
-        position=facts.position.title,
-        company=facts.position.company,
-        timezone=facts.position.timezone,
-        candidate_timezone=str(derived.local_tz) if derived.local_tz else None,
-        at=now,
-        at_source="given",
-        notices=[],
-        set_aside=[],
-        pack=cp.ref,
-        actions=actions,
-        notes=[holiday_note(derived, facts.position.country, facts.position.subdivision)],
-    )
+    return Advice._trusted({
+        "schema_version": 1,
+        "candidate": facts.candidate.name,
+        "position": facts.position.title,
+        "company": facts.position.company,
+        "timezone": facts.position.timezone,
+        "candidate_timezone": str(derived.local_tz) if derived.local_tz else None,
+        "at": now,
+        "at_source": "given",
+        "notices": [],
+        "set_aside": [],
+        "pack": cp.ref,
+        "actions": actions,
+        "notes": [holiday_note(derived, facts.position.country, facts.position.subdivision)],
+    })
+
+
+# What ranking reads of the case fact's subject: no person, leads the hiring-manager and contact order.
+_CASE: tuple[None, None, int, int] = (None, None, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,10 +219,10 @@ def _when(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     fixed = cr.when_key
     if fixed is not None:
         # Not counted from now and not a call: the same moments at every evaluation of these facts.
-        hit = derived.memo.get(fixed)
+        hit: When | None = derived.memo.get(fixed)
         if hit is None:
             hit = derived.memo[fixed] = _moments(cr, derived, cp)
-        return hit  # type: ignore[no-any-return]
+        return hit
     return _moments(cr, derived, cp)
 
 
@@ -272,35 +283,36 @@ _WHO = {"company": "the company", "self": "yourself"}
 
 def _target(kind: str, subject: Subject | None) -> Target:
     if subject is None:
-        return Target._trusted(kind=kind, name=None, title=None, email=None, role=None)
+        return Target._trusted({"kind": kind, "name": None, "title": None, "email": None, "role": None})
     p = subject.person
-    return Target._trusted(kind=kind, name=p.name, title=p.title, email=p.email, role=p.role)
+    return Target._trusted({"kind": kind, "name": p.name, "title": p.title, "email": p.email, "role": p.role})
 
 
 def _action(rank: int, cr: CompiledRule, target: Target, when: When, urg: str, points: int, cp: CompiledPack,
             because: list[Because] | None, derived: Derived) -> Action:
     rule = cr.rule
-    return Action._trusted(
-        rank=rank,
-        rule=rule.id,
-        pack=cr.pack or cp.file.pack.name,
-        layer=cr.layer,
-        kind=rule.action,
-        avoid=rule.avoid,
-        title=cr.title(target.name or _WHO[target.kind]),
-        target=target,
-        channel=rule.channel,
-        priority=rule.priority,
-        score=points,
-        urgency=urg,
-        due=when.due,
-        suggested_at=when.suggested,
-        opens=when.opens,
-        expires=when.expires,
-        due_note=when.note,
-        due_local=local(when.due, derived),
-        suggested_local=local(when.suggested, derived),
-        rationale=cr.rationale,
-        sources=list(cr.sources),
-        because=because,
-    )
+    local_tz = derived.local_tz
+    return Action._trusted({  # in the order of Action's fields
+        "rank": rank,
+        "rule": rule.id,
+        "pack": cr.pack or cp.file.pack.name,
+        "layer": cr.layer,
+        "kind": rule.action,
+        "avoid": rule.avoid,
+        "title": cr.title(target.name or _WHO[target.kind]),
+        "target": target,
+        "channel": rule.channel,
+        "priority": rule.priority,
+        "score": points,
+        "urgency": urg,
+        "due": when.due,
+        "suggested_at": when.suggested,
+        "opens": when.opens,
+        "expires": when.expires,
+        "due_note": when.note,
+        "due_local": local(when.due, derived) if local_tz is not None else None,
+        "suggested_local": local(when.suggested, derived) if local_tz is not None else None,
+        "rationale": cr.rationale,
+        "sources": list(cr.sources),
+        "because": because,
+    })

@@ -24,6 +24,7 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from operator import itemgetter
 from typing import Any, Literal, TypeVar
 
 __all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "Enabling", "enabling", "rank", "order_by_dependency"]
@@ -44,6 +45,7 @@ ENABLES: dict[str, frozenset[str]] = {
 NEEDS_ADDRESS: dict[str, str] = {"email": "email", "letter": "contact", "handwritten": "contact", "phone": "contact"}
 
 T = TypeVar("T")
+_first = itemgetter(0)
 
 # What one action kind does for another (see enabling): never (absent), always, or only
 # towards the same person, when that person lacks the detail named.
@@ -79,12 +81,15 @@ def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
         have = best.get(group)
         if have is None or key < have[0]:
             best[group] = (key, item)
-    return [item for _, item in sorted(best.values(), key=lambda pair: pair[0])]
+    return [item for _, item in sorted(best.values(), key=_first)]
 
 
-def order_by_dependency(items: list[T], enables: Callable[[T, T], bool]) -> list[T]:
+def order_by_dependency(items: list[T], enables: Callable[[T, T], bool],
+                        may_enable: Callable[[T], bool] | None = None) -> list[T]:
     """`items` with each enabler moved just before the first item it enables; otherwise the order is kept.
 
+    `may_enable` (optional) says which items can enable anything at all:
+    the others are never moved, so the pairs they head are not asked about.
     The relation is acyclic (ENABLES), so this settles; the pass limit only
     guards against a relation that is not.
     """
@@ -92,6 +97,8 @@ def order_by_dependency(items: list[T], enables: Callable[[T, T], bool]) -> list
     for _ in range(len(out) * len(out) + 1):
         moved = False
         for j, e in enumerate(out):
+            if may_enable is not None and not may_enable(e):
+                continue
             k = next((i for i in range(j) if enables(e, out[i])), None)
             if k is not None:
                 out.insert(k, out.pop(j))

@@ -24,28 +24,30 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     @classmethod
-    def _trusted(cls, **values: Any) -> Self:
+    def _trusted(cls, values: dict[str, Any]) -> Self:
         """Build from values the engine computed itself, every field given, without validation.
 
         An evaluation builds dozens of these; `model_construct` costs several µs
         each (it walks every field for defaults), which alone would exceed the
-        per-evaluation budget. Equality and serialisation are unaffected.
+        per-evaluation budget. `values` becomes the object's own dict (the
+        caller hands over a fresh one), in field order as validation would
+        leave it. Equality and serialisation are unaffected.
         """
         obj = cls.__new__(cls)
         setattr_ = object.__setattr__
         setattr_(obj, "__dict__", values)
         # One set per class is safe to share: frozen models never mutate it and
         # model_copy copies it before updating.
-        setattr_(obj, "__pydantic_fields_set__", cls.__dict__.get("_fields_set") or _fields_set(cls))
+        fields_set = _FIELDS_SET.get(cls)
+        if fields_set is None:
+            fields_set = _FIELDS_SET[cls] = set(cls.__pydantic_fields__)
+        setattr_(obj, "__pydantic_fields_set__", fields_set)
         setattr_(obj, "__pydantic_extra__", None)
         setattr_(obj, "__pydantic_private__", None)
         return obj
 
 
-def _fields_set(cls: type[BaseModel]) -> set[str]:
-    fields = set(cls.__pydantic_fields__)
-    type.__setattr__(cls, "_fields_set", fields)
-    return fields
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
 
 
 class Target(Result):
