@@ -134,7 +134,11 @@ def test_the_citation_table_lists_exactly_the_rules_citing_each_item(audit: dict
         assert row[7], f"{item} {article}: no verdict"
         for pack, cell in zip(PACKS, row[4:7], strict=True):
             listed[(item, article, pack)] |= cited_rules(cell)
-    assert {k: v for k, v in listed.items() if v} == dict(actual)
+    # say exactly which cell to change: a new or changed citation needs its row checked and updated
+    fixes = [f"row {item} `{article}`, {pack} column: add {sorted(actual[k] - listed[k])}, remove {sorted(listed[k] - actual[k])}"
+             for k in sorted(set(actual) | {k for k, v in listed.items() if v})
+             for item, article, pack in [k] if actual.get(k, set()) != listed.get(k, set())]
+    assert fixes == [], "docs/audit.md, citation table:\n" + "\n".join(fixes)
     # every attribution ADVICE.md makes is checked against the article, cited or not
     attributed = {(i, a) for i, spec in library().items.items() for a in spec.articles}
     assert attributed - pairs == set(), "ADVICE attributions the audit has not checked"
