@@ -49,9 +49,10 @@ def test_proactive_timeline(three_styles: Plan) -> None:
     assert when(lane, "LinkedIn: Dana Lee") == ("Tue 17 21:00", 0)
     assert when(lane, "call: Dana Lee") == ("Fri 20 10:00", 3)  # the first call slot of business day 3
     assert when(lane, "formal letter: Priya Natarajan") == ("Fri 20 09:00", 3)  # before the day-3 call it would trail
-    assert when(lane, "2nd follow-up: Dana Lee") == ("Fri 27 10:00", 10)
-    assert when(lane, "move on") == ("Wed 02 10:00", 15)
-    assert lane.end.reason == "move_on" and lane.end.day == 15
+    # three working days after the call, as after every first check (8-10 days after the interview)
+    assert when(lane, "2nd follow-up: Dana Lee") == ("Wed 25 10:00", 8)
+    assert when(lane, "move on") == ("Mon 30 10:00", 13)
+    assert lane.end.reason == "move_on" and lane.end.day == 13
     assert lane.done[-1].kind == "move_on"
 
 
@@ -201,8 +202,8 @@ def test_cli_text_plan(engine: followup.Engine) -> None:
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert "Tue 17 19:00 day 0 • thank-you: Dana Lee (email)" in lines
     assert "Fri 20 10:00 day 3 • call: Dana Lee (phone)" in lines
-    assert "Wed 02 10:00 day 15 • move on" in lines
-    assert "END: the pack says move on, on day 15" in lines
+    assert "Mon 30 10:00 day 13 • move on" in lines
+    assert "END: the pack says move on, on day 13" in lines
 
 
 def test_cli_json_matches_the_api(engine: followup.Engine, three_styles: Plan) -> None:

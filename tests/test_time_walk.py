@@ -432,3 +432,55 @@ def test_corpus_offer_and_rejection_lead_as_soon_as_they_arrive(engine: Engine, 
     assert top(at(rejected, datetime(2026, 11, 18, 16, tzinfo=sydney))).kind == "thank_after_rejection"
     # three weeks on, only the search is left
     assert top(at(rejected, datetime(2026, 12, 9, 12, tzinfo=sydney))).kind == "keep_searching"
+
+
+# --- a first status check that never happens ------------------------------------------------------------------
+
+
+def status_checks(advice: Advice) -> list[Action]:
+    return [a for a in advice.actions if a.kind == "status_check" and not a.avoid]
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_a_first_status_check_never_made_gives_way_to_a_late_one_not_to_silence(engine: Engine, pack: str) -> None:
+    data = thanked(base(), "2026-11-17T18:00:00+00:00")  # asked, no date given, and no check is ever recorded
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    shown = [t for t, adv in seen.items() if status_checks(adv)]
+    # from the first check's opening until the late one lapses, asking about the status is always on the list
+    assert all(status_checks(seen[t]) for t in seen if shown[0] <= t <= shown[-1])
+    assert datetime(2026, 12, 4, 17, tzinfo=LONDON) < shown[-1] < datetime(2026, 12, 7, tzinfo=LONDON)
+    # two weeks on (Tue 1 Dec), the late, plain email leads, due that morning
+    late = top(at(seen, datetime(2026, 12, 1, 9, tzinfo=LONDON)))
+    assert (late.rule, late.channel) == ("email-status-late", "email")
+    assert late.due == datetime(2026, 12, 1, 10, tzinfo=LONDON)
+    # and once it too has lapsed, only the search is left
+    assert top(at(seen, datetime(2026, 12, 8, 10, tzinfo=LONDON))).kind == "keep_searching"
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_a_check_never_made_after_their_date_gives_way_to_a_late_email(engine: Engine, pack: str) -> None:
+    data = thanked(base(decision={"asked": True, "expected_by": "2026-11-24T17:00:00+00:00"}), "2026-11-17T18:00:00+00:00")
+    seen = run_walk(engine, data, pack, datetime(2026, 11, 17, 14, tzinfo=LONDON))
+    shown = [t for t, adv in seen.items() if status_checks(adv)]
+    assert datetime(2026, 11, 24, 17, tzinfo=LONDON) < shown[0] <= datetime(2026, 11, 24, 20, tzinfo=LONDON)  # once it passes
+    assert all(status_checks(seen[t]) for t in seen if shown[0] <= t <= shown[-1])
+    # a week after their date (Tue 1 Dec 09:00) the first check lapses and a plain email takes over
+    late = top(at(seen, datetime(2026, 12, 1, 9, tzinfo=LONDON)))
+    assert (late.rule, late.channel) == ("email-status-late-after-date", "email")
+    assert late.due == datetime(2026, 12, 2, 10, tzinfo=LONDON)
+    assert shown[-1] < datetime(2026, 12, 8, 17, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_after_a_late_first_check_the_second_follow_up_gives_it_time(engine: Engine, pack: str) -> None:
+    data = thanked(base(), "2026-11-17T18:00:00+00:00")
+    sent = datetime(2026, 12, 1, 10, tzinfo=LONDON)  # the late email, two weeks on
+    data["follow_ups"] = [{"at": sent.isoformat(), "channel": "email", "to": ["Dana Lee"]}]
+    wait = datetime(2026, 12, 4, 10, tzinfo=LONDON)  # three working days for it to be answered
+    seconds = []
+    for t, _, advice in as_it_happened(engine, followup.parse_facts(data), pack):
+        for a in advice.actions:
+            if a.kind == "second_follow_up":
+                assert t > sent and a.due == wait, (t, a.rule, a.due)  # never overdue the moment the check is sent
+                seconds.append(t)
+    assert seconds and min(seconds) < wait < max(seconds)
