@@ -2,23 +2,28 @@
 
 Batch: `followup batch` on generated JSON Lines (tests/casegen.py: the example
 cases with every person renamed, so no two lines share a name) with 1 and 2
-worker processes; peak RSS is the largest single process's (the parent or a
-worker), read from the kernel's accounting of the finished run.
+worker processes at 10k and 100k lines (--million adds 1,000,000): inputs/s,
+CPU per input summed over every process (what the machine's load does not
+change much), peak RSS of the largest process (the kernel's account of the
+finished run, from wait4) and of all its processes together (sampled every
+50 ms), and the load average when each run ended.
 
 Service: `followup serve` (granian, one worker process, so one core) on
 127.0.0.1, driven by a small keep-alive HTTP/1.1 client in this process
 (bounded: a fixed number of requests); requests/s on POST /v1/advise and on
 GET /health, against the same evaluations in this process (facts JSON in,
-validated, evaluated, advice JSON out), and /health latency while /v1/advise
-is under load (the event loop stays free because evaluations run in threads).
+validated, evaluated, advice JSON out), in interleaved rounds, and /health
+latency while /v1/advise is under load (the event loop stays free because
+evaluations run in threads).
 
-    python benchmarks/bench_scale.py [--quick] [--million] [--requests 3000]
+    python benchmarks/bench_scale.py [--quick] [--million] [--requests 3000] [--no-batch | --no-service]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -26,12 +31,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+
+import psutil  # noqa: E402  (installed with followup[dask], part of followup[test])
 
 import casegen  # noqa: E402
 import followup  # noqa: E402
@@ -43,35 +51,77 @@ PACK = "proactive"
 
 # --- batch -------------------------------------------------------------------------
 
-_MEASURE = """
-import resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-took = time.perf_counter() - t
-print(took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode, p.stderr.decode().strip()[-300:].replace(chr(10), ' '))
-"""
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # a worker that just ended
+            pass
+    return total
 
 
-def batch_run(path: Path, workers: int) -> tuple[float, float]:
-    """Seconds and peak RSS (MiB, largest process) of one `followup batch` run."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(FOLLOWUP), "batch", str(path), "-o", os.devnull,
-                          "--pack", PACK, "--workers", str(workers), "--no-progress"],
-                         capture_output=True, text=True, check=True)
-    took, rss, code, err = out.stdout.split(" ", 3)
-    if int(code) not in (0, 1):
-        raise SystemExit(f"followup batch failed: {err}")
-    return float(took), int(rss) / 1024
+def batch_run(path: Path, workers: int) -> dict[str, float]:
+    """One `followup batch` run: wall seconds, CPU seconds of every process, peak RSS (MiB) of the
+    largest process (the kernel's account, from wait4) and of all its processes together (sampled)."""
+    with tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen([str(FOLLOWUP), "batch", str(path), "-o", os.devnull, "--pack", PACK,
+                                 "--workers", str(workers), "--no-progress"], stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.05):
+                peak = max(peak, _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)  # the rusage of the process and the workers it waited for
+        took = time.perf_counter() - t
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            err.seek(0)
+            raise SystemExit(f"followup batch failed: {err.read().decode()[-500:]}")
+    return {"seconds": took, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024,
+            "tree": peak / 2**20, "load": os.getloadavg()[0]}
 
 
 def bench_batch(sizes: list[int], folder: Path) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         path = casegen.write(folder / f"cases-{n}.jsonl", n, [n // 3, n // 2, n - 1])
-        one, rss1 = batch_run(path, 1)
-        two, rss2 = batch_run(path, 2)
-        rows.append({"lines": n, "mb": path.stat().st_size / 1e6, "w1": n / one, "w2": n / two, "rss1": rss1, "rss2": rss2})
+        one = batch_run(path, 1)
+        two = batch_run(path, 2)
+        rows.append({"lines": n, "mb": path.stat().st_size / 1e6, "one": one, "two": two})
         path.unlink()
     return rows
+
+
+def print_batch(rows: list[dict[str, Any]]) -> None:
+    print(f"followup batch --pack {PACK}: inputs/s, CPU µs per input (all processes), peak RSS of the largest "
+          "process and of all processes together")
+    print(f"{'lines':>9} {'MB':>5} {'w':>2} {'inputs/s':>9} {'CPU µs':>7} {'RSS':>6} {'RSS all':>8} {'load':>5}  2w/1w")
+    for r in rows:
+        for w, key in ((1, "one"), (2, "two")):
+            m = r[key]
+            ratio = f"{r['one']['seconds'] / r['two']['seconds']:.2f}" if w == 2 else ""
+            print(f"{r['lines']:>9,} {r['mb']:>5.0f} {w:>2} {r['lines'] / m['seconds']:>9,.0f} "
+                  f"{m['cpu'] / r['lines'] * 1e6:>7,.0f} {m['rss']:>4.0f}MB {m['tree']:>6.0f}MB {m['load']:>5.1f}  {ratio}")
+    for a, b in itertools.pairwise(rows):
+        print(f"RSS at {b['lines']:,} vs {a['lines']:,} lines: 1 worker {b['one']['rss'] / a['one']['rss']:.2f}x, "
+              f"2 workers {b['two']['rss'] / a['two']['rss']:.2f}x; all processes {b['one']['tree'] / a['one']['tree']:.2f}x, "
+              f"{b['two']['tree'] / a['two']['tree']:.2f}x (target: 0.90-1.10)")
+    print("2w/1w is wall time; it reaches 2 only when both cores are free (compare the load column)")
 
 
 # --- service ------------------------------------------------------------------------
@@ -116,29 +166,53 @@ async def _health_under_load(url: str, advise: bytes, health: bytes, total: int)
     return lat
 
 
-def in_process(body: dict[str, Any], total: int) -> float:
-    engine = followup.Engine()
-    raw = json.dumps(body["facts"]).encode()
-    engine.advise(followup.parse_facts(raw), PACK, body["at"])  # compile and warm
-    t = time.perf_counter()
-    for _ in range(total):
-        engine.advise(followup.parse_facts(raw), PACK, body["at"]).model_dump_json()
-    return total / (time.perf_counter() - t)
+class InProcess:
+    """The service's evaluations without HTTP: facts JSON in, validated, evaluated, advice JSON out."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.engine = followup.Engine()
+        self.raw = json.dumps(body["facts"]).encode()
+        self.at = body["at"]
+        self.engine.advise(followup.parse_facts(self.raw), PACK, self.at)  # compile and warm
+
+    def rate(self, total: int) -> float:
+        t = time.perf_counter()
+        for _ in range(total):
+            self.engine.advise(followup.parse_facts(self.raw), PACK, self.at).model_dump_json()
+        return total / (time.perf_counter() - t)
 
 
-def bench_service(total: int, threads: int) -> dict[str, Any]:
+def bench_service(total: int, threads: int, rounds: int) -> dict[str, Any]:
+    """Rounds of /v1/advise, /health and in-process evaluations, interleaved so that a change in
+    the machine's load falls on all three alike; the median round of each is reported."""
     facts = followup.load_facts(ROOT / "examples" / "just-after.yaml").model_dump(mode="json", by_alias=True)
     body = {"facts": facts, "pack": PACK, "at": "2026-11-17T16:00"}
     advise = request("POST", "/v1/advise", json.dumps(body).encode())
     health = request("GET", "/health")
+    local = InProcess(body)
+    each = max(8, total // rounds)
+    rates: dict[str, list[float]] = {"advise": [], "health": [], "inproc": []}
+    lat: list[float] = []
     with tempfile.TemporaryDirectory() as folder, running("--threads", str(threads), log=Path(folder) / "log") as s:
         asyncio.run(_load(s.url, advise, 200, 4))  # warm
-        advise_rps, lat = asyncio.run(_load(s.url, advise, total, 8))
-        health_rps, _ = asyncio.run(_load(s.url, health, total, 8))
+        for _ in range(rounds):
+            rate, round_lat = asyncio.run(_load(s.url, advise, each, 8))
+            rates["advise"].append(rate)
+            lat += round_lat
+            rates["health"].append(asyncio.run(_load(s.url, health, each, 8))[0])
+            rates["inproc"].append(local.rate(each))
         under = asyncio.run(_health_under_load(s.url, advise, health, total))
-    return {"advise": advise_rps, "health": health_rps, "inproc": in_process(body, total),
-            "p50": statistics.median(lat) * 1000, "health_p50": statistics.median(under) * 1000,
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    return {**med, "p50": statistics.median(lat) * 1000, "health_p50": statistics.median(under) * 1000,
             "health_p99": sorted(under)[int(len(under) * 0.99) - 1] * 1000}
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        return out.stdout.strip() or "?"
+    except OSError:
+        return "?"
 
 
 def main() -> None:
@@ -146,31 +220,30 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes, for CI (numbers not meaningful)")
     ap.add_argument("--million", action="store_true", help="also 1,000,000 lines (about 1.2 GB of input, minutes)")
     ap.add_argument("--requests", type=int, default=3000, help="requests per service measurement")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds the requests are split into")
+    ap.add_argument("--no-batch", action="store_true", help="the service only")
+    ap.add_argument("--no-service", action="store_true", help="batch only")
     args = ap.parse_args()
     sizes = [2_000] if args.quick else [10_000, 100_000] + ([1_000_000] if args.million else [])
     total = 200 if args.quick else args.requests
-    print(f"followup {followup.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} at start\n")
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
-        rows = bench_batch(sizes, Path(folder))
-    print(f"followup batch --pack {PACK} (inputs/s; peak RSS of the largest process)")
-    print(f"{'lines':>10} {'MB':>7} {'1 worker':>10} {'2 workers':>10} {'2w/1w':>6} {'RSS 1w':>8} {'RSS 2w':>8}")
-    for r in rows:
-        print(f"{r['lines']:>10,} {r['mb']:>7.0f} {r['w1']:>10,.0f} {r['w2']:>10,.0f} {r['w2'] / r['w1']:>6.2f} "
-              f"{r['rss1']:>6.0f}MB {r['rss2']:>6.0f}MB")
-    if len(rows) > 1:
-        a, b = rows[-2], rows[-1]
-        print(f"RSS {b['lines']:,} vs {a['lines']:,} lines: 1 worker {b['rss1'] / a['rss1']:.2f}x, "
-              f"2 workers {b['rss2'] / a['rss2']:.2f}x (target: within 0.90-1.10)")
-    print()
-    for threads in (4, 0):
-        r = bench_service(total, threads)
-        how = f"{threads} threads" if threads else "inline (on the event loop)"
-        print(f"followup serve, 1 process, evaluations {how}; {total} requests, 8 connections")
-        print(f"  /v1/advise {r['advise']:>8,.0f} req/s  (median {r['p50']:.1f} ms)")
-        print(f"  /health    {r['health']:>8,.0f} req/s  -> advise/health {r['advise'] / r['health']:.2f}")
-        print(f"  in-process {r['inproc']:>8,.0f} evals/s -> advise/in-process {r['advise'] / r['inproc']:.2f} (target >= 0.60)")
-        print(f"  /health while /v1/advise is loaded: median {r['health_p50']:.1f} ms, p99 {r['health_p99']:.1f} ms")
+    print(f"followup {followup.__version__} (commit {_commit()}), Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f} at start\n")
+    if not args.no_batch:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+            rows = bench_batch(sizes, Path(folder))
+        print_batch(rows)
+        print()
+    if not args.no_service:
+        for threads in (4, 0):
+            r = bench_service(total, threads, args.rounds)
+            how = f"{threads} threads" if threads else "inline (on the event loop)"
+            print(f"followup serve, 1 process, evaluations {how}; {total} requests, 8 connections, "
+                  f"median of {args.rounds} interleaved rounds")
+            print(f"  /v1/advise {r['advise']:>8,.0f} req/s  (median latency {r['p50']:.1f} ms)")
+            print(f"  /health    {r['health']:>8,.0f} req/s  -> advise/health {r['advise'] / r['health']:.2f}")
+            print(f"  in-process {r['inproc']:>8,.0f} evals/s -> advise/in-process {r['advise'] / r['inproc']:.2f} "
+                  "(target >= 0.60)")
+            print(f"  /health while /v1/advise is loaded: median {r['health_p50']:.1f} ms, p99 {r['health_p99']:.1f} ms")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (the machine is shared: compare ratios, not absolutes)")
 
 

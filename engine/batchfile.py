@@ -35,6 +35,10 @@ __all__ = ["BatchSummary", "run_batch", "default_workers", "line_ranges"]
 # each, mostly imports and pack compilation) costs more than it saves.
 MIN_PARALLEL_BYTES = 1 << 20
 MIN_RANGE_BYTES = 256 << 10
+# Ranges of at most a few thousand lines (seconds of work): a worker that falls behind (a busy
+# core) holds up the end of the batch by one range at most, and results waiting on disk for
+# their turn stay small.
+MAX_RANGE_BYTES = 8 << 20
 RANGES_PER_WORKER = 4
 PROGRESS_EVERY = 256  # lines between updates of the shared progress counter
 COPY_BUFFER = 1 << 20
@@ -153,6 +157,35 @@ def _in_process(stream: IO[bytes], out: IO[bytes], ev: BatchEvaluator, progress:
 
 # --- several workers ------------------------------------------------------------
 
+def _append(part: Path, out: IO[bytes]) -> None:
+    """Append a range's results to the output, in the kernel when both are files or pipes.
+
+    The results are several times the input's size (gigabytes for a million lines); copying
+    them through this process took CPU from the workers on a machine with as many cores.
+    """
+    with part.open("rb") as f:
+        try:
+            fd = out.fileno() if hasattr(os, "sendfile") else -1
+        except (OSError, ValueError):  # io.UnsupportedOperation: an in-memory stream (tests, embedders)
+            fd = -1
+        if fd < 0:
+            shutil.copyfileobj(f, out, COPY_BUFFER)
+            return
+        out.flush()
+        size, sent = os.fstat(f.fileno()).st_size, 0
+        try:
+            while sent < size:
+                n = os.sendfile(fd, f.fileno(), sent, size - sent)
+                if n == 0:
+                    break
+                sent += n
+        except OSError:  # no sendfile for this pair (another platform, an odd target): copy the rest
+            pass
+        if sent < size:
+            f.seek(sent)
+            shutil.copyfileobj(f, out, COPY_BUFFER)
+
+
 def line_ranges(path: Path, parts: int) -> list[tuple[int, int]]:
     """`parts` byte ranges of about equal size covering the file, each starting at the start of a line."""
     size = path.stat().st_size
@@ -235,7 +268,7 @@ def _run_range(path: str, start: int, end: int, first_line: int, out_path: str) 
 def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | str, workers: int, explain: bool,
               id_field: str, source: str, scratch: Path, progress: Progress | None) -> BatchSummary:
     size = path.stat().st_size
-    parts = max(1, min(workers * RANGES_PER_WORKER, size // MIN_RANGE_BYTES))
+    parts = max(1, min(max(workers * RANGES_PER_WORKER, -(-size // MAX_RANGE_BYTES)), size // MIN_RANGE_BYTES))
     ranges = line_ranges(path, parts)
     # spawn: a worker starts clean (no copied locks or durable-rules state) on every platform
     ctx = multiprocessing.get_context("spawn")
@@ -254,8 +287,7 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
             wait(futures[written:], timeout=0.25, return_when=FIRST_COMPLETED)
             while written < len(futures) and futures[written].done():
                 summary.add(*futures[written].result())  # a worker's crash surfaces here
-                with outs[written].open("rb") as part:
-                    shutil.copyfileobj(part, out, COPY_BUFFER)
+                _append(outs[written], out)
                 outs[written].unlink()
                 written += 1
             if progress is not None:

@@ -159,6 +159,15 @@ def test_two_workers_write_the_same_lines_in_order_and_report_progress(one_worke
     assert dones == sorted(dones) and seen[-1] == (1200, 1200)
 
 
+def test_two_workers_from_stdin_to_a_pipe_as_a_subprocess(one_worker: tuple[Path, object], big: Path) -> None:
+    """Standard input is spooled for the ranges; the ranges' results go to the pipe in order."""
+    with big.open("rb") as f:
+        proc = subprocess.run([str(FOLLOWUP), "batch", "-", "--pack", "proactive", "--workers", "2"], stdin=f,
+                              capture_output=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == one_worker[0].read_bytes().replace(str(big).encode(), b"<stdin>")
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), max_size=40), st.integers(1, 12))
 def test_line_ranges_cover_the_file_and_start_on_lines(tmp_path_factory: pytest.TempPathFactory, rows: list[bytes],
@@ -180,3 +189,31 @@ def test_evaluator_compiles_once_and_rejects_a_pack_given_twice() -> None:
     assert [cp.name for cp in ev.packs] == ["conservative", "proactive"]
     with pytest.raises(followup.PackNotFound, match="twice"):
         BatchEvaluator(["conservative", "conservative"])
+
+
+def test_100k_lines_with_3_bad_ones_on_2_workers_as_a_subprocess(tmp_path: Path) -> None:
+    """Issue 13's done-when: 100,000 generated lines, 3 broken, through the CLI with 2 worker processes."""
+    n, bad = 100_000, [4_711, 50_000, 99_998]  # one of each broken kind: not JSON, bad email, round as text
+    src = casegen.write(tmp_path / "cases.jsonl", n, bad)
+    out = tmp_path / "advice.jsonl"
+    proc = subprocess.run([str(FOLLOWUP), "batch", str(src), "-o", str(out), "--pack", "proactive", "--workers", "2"],
+                          capture_output=True, timeout=1800)
+    assert proc.returncode == 1, proc.stderr  # 1: some inputs were errors
+    summary = proc.stderr.decode()
+    assert summary.startswith("100000 inputs: 99997 evaluated, 3 errors")
+    assert "errors at lines 4711, 50000, 99998" in summary
+    count, errors = 0, {}
+    with out.open("rb") as f:
+        for count, line in enumerate(f, start=1):
+            row = orjson.loads(line)
+            assert row["line"] == count
+            if row["ok"]:
+                assert row["id"] == f"case-{count}" and row["advice"]["actions"]
+            else:
+                errors[count] = row["problems"]
+    assert count == n
+    assert list(errors) == bad
+    assert all(p["line"] == k and p["file"] == str(src) for k, ps in errors.items() for p in ps)
+    assert errors[4_711][0]["code"] == "json"
+    assert errors[50_000][0]["path"] == "facts.interviewers.0.email"
+    assert errors[99_998][0]["path"] == "facts.interview.round"

@@ -220,3 +220,19 @@ def test_time_independent_values_are_reused_per_facts_object_and_never_leak_to_c
     del thanked
     gc.collect()
     assert key not in derive_module._statics
+
+
+def test_one_line_fields_refuse_exactly_the_control_and_separator_characters() -> None:
+    """Every character of Unicode categories Cc, Zl and Zp is refused in a name, and no other."""
+    import unicodedata
+
+    refused = {chr(i) for i in range(sys.maxunicode + 1) if unicodedata.category(chr(i)) in ("Cc", "Zl", "Zp")}
+    for ch in sorted(refused):
+        data = base()
+        data["interviewers"][0]["name"] = f"Lee{ch}Park"
+        found = problems(data)
+        assert found[0].path == ("interviewers", 0, "name") and "one line" in found[0].message, repr(ch)
+    for ch in ("\u00a0", "\u200b", "\u00e9", "\u4e2d", "\U0001f600", "\u0300", "\ufeff"):  # near misses: accepted
+        data = base()
+        data["interviewers"][0]["name"] = f"Lee{ch}Park"
+        assert followup.parse_facts(data).interviewers[0].name == f"Lee{ch}Park"
