@@ -97,25 +97,27 @@ def batch_run(path: Path, workers: int) -> dict[str, float]:
 
 
 def bench_batch(plan: list[tuple[int, list[int]]], folder: Path) -> list[dict[str, Any]]:
-    """For each size, a generated file (three bad lines) run with each number of workers."""
+    """For each size, a generated file (three bad lines) run with each number of workers; each
+    row is printed as soon as it is measured (a million lines take a while)."""
+    print(f"followup batch --pack {PACK}: inputs/s, CPU µs per input (all processes), peak RSS of the largest "
+          "process and of all processes together, load average at the end of the run")
+    print(f"{'lines':>9} {'MB':>5} {'w':>2} {'inputs/s':>9} {'CPU µs':>7} {'RSS':>6} {'RSS all':>8} {'load':>5}  vs 1w",
+          flush=True)
     rows = []
     for n, workers in plan:
         path = casegen.write(folder / f"cases-{n}.jsonl", n, [n // 3, n // 2, n - 1])
-        rows.append({"lines": n, "mb": path.stat().st_size / 1e6, **{w: batch_run(path, w) for w in workers}})
+        row: dict[Any, Any] = {"lines": n, "mb": path.stat().st_size / 1e6}
+        for w in workers:
+            m = row[w] = batch_run(path, w)
+            ratio = f"{row[1]['seconds'] / m['seconds']:.2f}x" if w != 1 and 1 in row else ""
+            print(f"{n:>9,} {row['mb']:>5.0f} {w:>2} {n / m['seconds']:>9,.0f} {m['cpu'] / n * 1e6:>7,.0f} "
+                  f"{m['rss']:>4.0f}MB {m['tree']:>6.0f}MB {m['load']:>5.1f}  {ratio}", flush=True)
+        rows.append(row)
         path.unlink()
     return rows
 
 
-def print_batch(rows: list[dict[str, Any]]) -> None:
-    print(f"followup batch --pack {PACK}: inputs/s, CPU µs per input (all processes), peak RSS of the largest "
-          "process and of all processes together, load average at the end of the run")
-    print(f"{'lines':>9} {'MB':>5} {'w':>2} {'inputs/s':>9} {'CPU µs':>7} {'RSS':>6} {'RSS all':>8} {'load':>5}  vs 1w")
-    for r in rows:
-        for w in sorted(k for k in r if isinstance(k, int)):
-            m = r[w]
-            ratio = f"{r[1]['seconds'] / m['seconds']:.2f}x" if w != 1 and 1 in r else ""
-            print(f"{r['lines']:>9,} {r['mb']:>5.0f} {w:>2} {r['lines'] / m['seconds']:>9,.0f} "
-                  f"{m['cpu'] / r['lines'] * 1e6:>7,.0f} {m['rss']:>4.0f}MB {m['tree']:>6.0f}MB {m['load']:>5.1f}  {ratio}")
+def print_rss(rows: list[dict[str, Any]]) -> None:
     for a, b in itertools.pairwise(rows):
         for w in sorted(k for k in b if isinstance(k, int) and k in a):
             print(f"RSS at {b['lines']:,} vs {a['lines']:,} lines, {w} worker{'s' * (w != 1)}: largest process "
@@ -258,7 +260,7 @@ def main() -> None:
     if not args.no_batch:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
             rows = bench_batch(plan, Path(folder))
-        print_batch(rows)
+        print_rss(rows)
         print()
     if not args.no_service:
         for threads in (4, 0):
