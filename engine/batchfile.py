@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ MIN_RANGE_BYTES = 256 << 10
 MAX_RANGE_BYTES = 8 << 20
 RANGES_PER_WORKER = 4
 PROGRESS_EVERY = 256  # lines between updates of the shared progress counter
+PROGRESS_SECONDS = 0.25  # how often the parent reports progress while it waits for the next range
 COPY_BUFFER = 1 << 20
 
 Progress = Callable[[int, int | None], None]  # (inputs done, inputs in all or None when unknown)
@@ -284,7 +285,9 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
             pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
         written = 0
         while written < len(futures):
-            wait(futures[written:], timeout=0.25, return_when=FIRST_COMPLETED)
+            # Only the next range in order can be written: waiting on any range spun this loop (a
+            # whole core on a 2-core machine) whenever a later range finished first.
+            wait([futures[written]], timeout=PROGRESS_SECONDS)
             while written < len(futures) and futures[written].done():
                 summary.add(*futures[written].result())  # a worker's crash surfaces here
                 _append(outs[written], out)

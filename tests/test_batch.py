@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 import casegen
 import followup
 from followup.batch import BatchEvaluator, evaluate_lines
-from followup.batchfile import line_ranges, run_batch
+from followup.batchfile import PROGRESS_SECONDS, line_ranges, run_batch
 from followup.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,12 +152,18 @@ def test_bad_pack_or_time_fails_before_writing_anything(tmp_path: Path) -> None:
 def test_two_workers_write_the_same_lines_in_order_and_report_progress(one_worker: tuple[Path, object], big: Path,
                                                                         tmp_path: Path) -> None:
     seen: list[tuple[int, int | None]] = []
+    started = time.monotonic()
     summary = run_batch(big, tmp_path / "two.jsonl", "proactive", datetime(2026, 11, 20, tzinfo=UTC), workers=2,
                         progress=lambda done, total: seen.append((done, total)))
+    took = time.monotonic() - started
     assert (tmp_path / "two.jsonl").read_bytes() == one_worker[0].read_bytes()  # every line gives its own `at`
     assert summary.inputs == 1200 and summary.errors == 3 and summary.error_lines == [17, 600, 1199]
     dones = [d for d, _ in seen]
     assert dones == sorted(dones) and seen[-1] == (1200, 1200)
+    # The parent waits for the next range in order: each report follows a written range or a
+    # quarter second of waiting (it once spun, reporting thousands of times, when a later range finished first).
+    ranges = len(line_ranges(big, 8))
+    assert len(seen) <= ranges + took / PROGRESS_SECONDS + 2, len(seen)
 
 
 def test_two_workers_from_stdin_to_a_pipe_as_a_subprocess(one_worker: tuple[Path, object], big: Path) -> None:
