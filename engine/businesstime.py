@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["add_business_days", "business_days_between", "next_call_slot", "parse_window", "CallWindow",
            "is_business_day", "holiday_calendar", "holiday_name", "shift", "NO_HOLIDAYS", "MAX_OFFSET_DAYS",
-           "supported_countries", "Holidays", "next_business_start", "WORKDAY_START"]
+           "supported_countries", "known_country", "subdivisions_of", "Holidays", "next_business_start", "WORKDAY_START"]
 
 CallWindow = tuple[time, time]
 
@@ -36,15 +36,15 @@ Holidays = Container[date]
 def holiday_calendar(country: str | None, subdivision: str | None = None) -> Holidays:
     """Public holidays of `country` (ISO 3166 code) and `subdivision`; none without a country.
 
-    `holidays` is imported only here, so advice for facts without a country
-    does not pay for it.
+    Read from `holidays` a year at a time and kept in followup's cache folder
+    (see holidaytables.py), so advice does not import `holidays` once its
+    years have been read.
     """
     if not country:
         return NO_HOLIDAYS
-    import holidays
+    from .holidaytables import HolidayTable
 
-    cal: Holidays = holidays.country_holidays(country, subdiv=subdivision)
-    return cal
+    return HolidayTable(country, subdivision)
 
 
 def holiday_name(day: date, cal: Holidays) -> str | None:
@@ -57,10 +57,25 @@ def holiday_name(day: date, cal: Holidays) -> str | None:
 
 @lru_cache(maxsize=1)
 def supported_countries() -> dict[str, tuple[str, ...]]:
-    """Country codes `holidays` knows, with their subdivision codes."""
+    """Country codes `holidays` knows, with their subdivision codes (slow: it reads every country;
+    to check one code, see :func:`known_country` and :func:`subdivisions_of`)."""
     import holidays
 
     return {k: tuple(v) for k, v in holidays.list_supported_countries().items()}
+
+
+def known_country(code: str) -> bool:
+    """`code` (upper case) is a country whose public holidays are known."""
+    from .holidaytables import country_codes
+
+    return code in country_codes()
+
+
+def subdivisions_of(country: str) -> tuple[str, ...]:
+    """The subdivision codes of a known country."""
+    from .holidaytables import subdivisions
+
+    return subdivisions(country)
 
 
 def is_business_day(day: date, cal: Holidays = NO_HOLIDAYS) -> bool:

@@ -173,10 +173,9 @@ class Position(_Model):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        from .businesstime import supported_countries
+        from .businesstime import known_country
 
-        known = supported_countries()
-        if value.upper() not in known:
+        if not known_country(value.upper()):
             raise PydanticCustomError("country", f"unknown country {value!r}: use an ISO 3166 code such as GB, US, DE or FR")
         return value.upper()
 
@@ -186,9 +185,9 @@ class Position(_Model):
             return self
         if self.country is None:
             raise PydanticCustomError("subdivision", "a subdivision needs `country` too (e.g. country: GB, subdivision: ENG)", {})
-        from .businesstime import supported_countries
+        from .businesstime import subdivisions_of
 
-        subs = supported_countries().get(self.country, ())
+        subs = subdivisions_of(self.country)
         if self.subdivision.upper() not in subs:
             raise PydanticCustomError("subdivision", f"unknown subdivision {self.subdivision!r} of {self.country}: "
                                       f"use one of {', '.join(subs) or '(none: leave it out)'}")

@@ -8,7 +8,7 @@ caller reads the file with ruamel, which locates the error at file:line:col.
 Positions for later validation errors come from ruamel too, read only then.
 
 The data must be what ruamel gives: values are resolved with ruamel's own
-YAML 1.2 rules (so `no`, `on` and `010` mean what they mean there), times are
+YAML 1.2 rules (its table, written out here and checked against ruamel's by the tests) (so `no`, `on` and `010` mean what they mean there), times are
 kept as text, duplicate keys are refused. The bounds of :mod:`followup.limits`
 are checked on the composed nodes before anything is constructed, exactly as
 on the ruamel path; libyaml itself stops at 1,000 levels of nesting.
@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
-
-from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
 
 from .limits import LIMITS, check_nodes, paired
 
@@ -38,6 +36,23 @@ _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                          "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", _STR})
 
+# ruamel's YAML 1.2 implicit resolvers for those tags (ruamel.yaml.resolver.implicit_resolvers), written
+# out so that reading a valid file does not import ruamel; tests/test_yamlio.py checks they are ruamel's own.
+YAML12_RESOLVERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tag:yaml.org,2002:bool", "^(?:true|True|TRUE|false|False|FALSE)$", tuple("tTfF")),
+    ("tag:yaml.org,2002:float", "^(?:\n         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?\n"
+     "        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)\n        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?\n"
+     "        |[-+]?\\.(?:inf|Inf|INF)\n        |\\.(?:nan|NaN|NAN))$", tuple("-+0123456789.")),
+    ("tag:yaml.org,2002:int", "^(?:[-+]?0b[0-1_]+\n        |[-+]?0o?[0-7_]+\n        |[-+]?[0-9_]+\n"
+     "        |[-+]?0x[0-9a-fA-F_]+)$", tuple("-+0123456789")),
+    ("tag:yaml.org,2002:null", "^(?: ~\n        |null|Null|NULL\n        | )$", ("~", "n", "N", "")),
+    ("tag:yaml.org,2002:timestamp", "^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\n"
+     "        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?\n        (?:[Tt]|[ \\t]+)[0-9][0-9]?\n"
+     "        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?\n        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+     tuple("0123456789")),
+)
+YAML12_FLAGS = re.X | re.U
+
 
 _SPECIAL = re.compile(r"(?:^|[\s\[{,])[&*!][^\s]")  # an anchor, alias or tag
 
@@ -51,9 +66,8 @@ if AVAILABLE:
     class _Resolver(yaml.resolver.BaseResolver):  # type: ignore[misc]
         """Implicit types exactly as ruamel resolves them in YAML 1.2 (its own table, not a copy)."""
 
-    for _versions, _tag, _regexp, _first in _RUAMEL_RESOLVERS:
-        if (1, 2) in _versions and _tag in _PLAIN_TAGS:
-            _Resolver.add_implicit_resolver(_tag, _regexp, _first)
+    for _tag, _pattern, _first in YAML12_RESOLVERS:
+        _Resolver.add_implicit_resolver(_tag, re.compile(_pattern, YAML12_FLAGS), list(_first))
 
     class _Loader(CParser, _Resolver):  # type: ignore[misc]
         def __init__(self, text: str) -> None:

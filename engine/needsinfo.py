@@ -161,9 +161,9 @@ def country_of_zone(zone: str) -> str | None:
     for line in text.splitlines():
         parts = line.split("\t")
         if len(parts) >= 3 and not line.startswith("#") and parts[2] == zone:
-            from .businesstime import supported_countries
+            from .businesstime import known_country
 
-            return parts[0] if parts[0] in supported_countries() else None
+            return parts[0] if known_country(parts[0]) else None
     return None
 
 

@@ -10,52 +10,68 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.composer import MaxDepthExceededError
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.reader import ReaderError
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 from .fastyaml import fast_load
 from .limits import LIMITS, BoundedReadError, LimitExceeded, check_nodes, decode, paired, read_bounded
 
+if TYPE_CHECKING:  # ruamel is imported when a file is not plain YAML, is wrong, or is rewritten: not to read a valid file
+    from pydantic import BaseModel, ValidationError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
 __all__ = ["Document", "load_document", "read_text", "unreadable", "syntax_problem", "UNREADABLE", "problems_from_validation", "fields_at", "atomic_write", "round_trip_yaml"]
 
 
-class _Constructor(RoundTripConstructor):
-    """Round-trip constructor that leaves timestamps as text.
+def _constructor() -> Any:
+    """ruamel's round-trip constructor, leaving timestamps as text and checking the bounds first.
 
     pydantic parses ISO 8601 itself and insists on an offset; ruamel would
     silently turn `2026-11-17 14:00` into a naive datetime.
     """
+    global _CONSTRUCTOR
+    if _CONSTRUCTOR is None:
+        from ruamel.yaml.constructor import RoundTripConstructor
+
+        class _Constructor(RoundTripConstructor):
+            def get_single_data(self) -> Any:
+                # Bounds first: constructing is where an alias bomb would expand.
+                node = self.composer.get_single_node()
+                if node is None:
+                    return None
+                check_nodes(node, self._file)
+                return self.construct_document(node)
+
+            _file: str | None = None
+
+        _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+        _CONSTRUCTOR = _Constructor
+    return _CONSTRUCTOR
 
 
-    def get_single_data(self) -> Any:
-        # Bounds first: constructing is where an alias bomb would expand.
-        node = self.composer.get_single_node()
-        if node is None:
-            return None
-        check_nodes(node, self._file)
-        return self.construct_document(node)
-
-    _file: str | None = None
+_CONSTRUCTOR: Any = None
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+def _ruamel_containers() -> tuple[type, ...]:
+    """ruamel's mapping and list types, () while ruamel is not imported (then no data can be one)."""
+    if "ruamel.yaml.comments" not in sys.modules:
+        return ()
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    return CommentedMap, CommentedSeq
 
 
 def round_trip_yaml() -> YAML:
     """A ruamel YAML instance that keeps comments and order (for files we rewrite)."""
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
@@ -68,8 +84,10 @@ UNREADABLE = frozenset({"unreadable", "syntax", "encoding", "special_file", "too
 
 
 def _reader(file: str | None = None) -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
-    y.Constructor = type("_FileConstructor", (_Constructor,), {"_file": file})
+    y.Constructor = type("_FileConstructor", (_constructor(),), {"_file": file})
     y.allow_duplicate_keys = False
     y.max_depth = LIMITS.depth + 2  # the composer recurses (scalars count one level); check_nodes reports the limit
     return y
@@ -89,7 +107,7 @@ class Document:
     _tree: Any = field(default=None, repr=False, compare=False)
 
     def _positions(self) -> Any:
-        if isinstance(self.data, (CommentedMap, CommentedSeq)) or self.text is None:
+        if isinstance(self.data, _ruamel_containers()) or self.text is None:
             return self.data
         if self._tree is None:
             try:
@@ -100,6 +118,8 @@ class Document:
 
     def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the deepest node of `path` that exists."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
         node = self._positions()
         line = col = None
         if isinstance(node, (CommentedMap, CommentedSeq)):
@@ -123,6 +143,33 @@ class Document:
     def problem(self, path: Sequence[str | int], message: str, hint: str | None = None, **kw: Any) -> Problem:
         line, col = self.locate(path)
         return Problem(message=message, path=tuple(path), file=self.file, line=line, column=col, hint=hint, **kw)
+
+
+class DeferredDocument(Document):
+    """A document whose text is parsed only when its data or positions are first wanted.
+
+    For a pack taken from the cache (followup.packcache): its data is not
+    needed to evaluate, only to locate a problem or a rule in its file.
+    """
+
+    def __init__(self, text: str, file: str | None) -> None:
+        self.file = file
+        self.text = text
+        self._tree = None
+        self._parsed = False
+        self._data: Any = None
+
+    @property
+    def data(self) -> Any:
+        if not self._parsed:
+            doc, _ = load_document(self.text or "", self.file)  # it read cleanly before: no problem expected
+            self._data = doc.data if doc is not None else None
+            self._parsed = True
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data, self._parsed = value, True
 
 
 def read_text(source: str | os.PathLike[str], *, stdin: typing.IO[bytes] | None = None) -> tuple[str, str]:
@@ -160,8 +207,15 @@ def load_document(text: str, file: str | None) -> tuple[Document | None, Problem
     """
     try:
         data = fast_load(text, file)
-        if data is not None:
-            return Document(data=data, file=file, text=text), None
+    except LimitExceeded as exc:
+        return None, exc.problem
+    if data is not None:
+        return Document(data=data, file=file, text=text), None
+    from ruamel.yaml.composer import MaxDepthExceededError
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    try:
         data = _reader(file).load(text)
     except LimitExceeded as exc:
         return None, exc.problem
@@ -287,8 +341,11 @@ def plain(data: Any) -> Any:
         return [plain(v) for v in data]
     if isinstance(data, str):
         return paired(str(data))  # ScalarString subclasses -> str; escaped surrogate pairs -> one character
-    if isinstance(data, TaggedScalar) and str(data.tag) in _TEXT_TAGS:
-        return str(data.value)  # `!!str 12` and a bare `=` are text (as the fast path reads them)
+    if "ruamel.yaml.comments" in sys.modules:  # only ruamel's reading has tagged scalars
+        from ruamel.yaml.comments import TaggedScalar
+
+        if isinstance(data, TaggedScalar) and str(data.tag) in _TEXT_TAGS:
+            return str(data.value)  # `!!str 12` and a bare `=` are text (as the fast path reads them)
     return data
 
 
@@ -320,6 +377,8 @@ def fields_at(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
 
 def _model_in(annotation: Any) -> Any:
     """The pydantic model inside an annotation such as `list[Person] | None`."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):

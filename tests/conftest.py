@@ -12,11 +12,19 @@ from followup.planning import Plan, plan
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the session: never the user's own (tests that need an empty one make their own)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own FOLLOWUP_HOME (outbox, delivery log) and none of the user's settings."""
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> Path:
+    """Every test gets its own FOLLOWUP_HOME (outbox, delivery log), the session's cache folder, and none of
+    the user's settings."""
     home = tmp_path / "state"
     monkeypatch.setenv("FOLLOWUP_HOME", str(home))
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(cache_root))
     for name in ("FOLLOWUP_OUTBOX", "FOLLOWUP_LOAD_PLUGINS", "FOLLOWUP_PACKS_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FOLLOWUP_WEBHOOK_BACKOFF", "0.01")  # retries without slow sleeps

@@ -49,3 +49,15 @@ def test_duplicate_keys_are_a_located_error() -> None:
 def test_timestamps_stay_text_so_offsets_are_never_lost() -> None:
     doc, _ = load_document("at: 2026-11-17 14:00\n", "x.yaml")
     assert doc.data["at"] == "2026-11-17 14:00"
+
+
+def test_the_fast_path_resolves_with_ruamels_own_yaml_1_2_table() -> None:
+    """fastyaml writes ruamel's table out (so reading a valid file needs no ruamel): it must stay ruamel's."""
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    from followup.fastyaml import _PLAIN_TAGS, YAML12_FLAGS, YAML12_RESOLVERS
+
+    theirs = [(tag, rx.pattern, tuple(first), rx.flags) for versions, tag, rx, first in implicit_resolvers
+              if (1, 2) in versions and tag in _PLAIN_TAGS]
+    ours = [(tag, pattern, first, int(YAML12_FLAGS)) for tag, pattern, first in YAML12_RESOLVERS]
+    assert ours == theirs
