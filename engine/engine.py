@@ -17,6 +17,7 @@ from .evaluation import evaluate
 from .facts import Facts
 from .inheritance import ResolvedPack, load_resolved
 from .inputs import FactsInput, coerce_facts, resolve_at
+from .packcache import load_cached
 from .packs import is_pack_path
 from .pluginmanager import make_plugin_manager
 from .results import Advice
@@ -103,7 +104,8 @@ class Engine:
             cached = self._compiled.get(key)
         if cached is not None and _stamps(cached[0]) == cached[0]:
             return cached
-        resolved = self.resolve_pack(found)
+        # read from the cache folder when its files are unchanged (see packcache.py)
+        resolved = load_cached(found, lambda name, requester: self.find_pack(name, skip=requester))
         stamps = tuple((p.resolve(), p.stat().st_mtime_ns) for p in resolved.paths)
         compiled = compile_pack(resolved.file, resolved.layers, resolved.packs)
         with self._lock:
