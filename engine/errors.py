@@ -11,6 +11,7 @@ __all__ = [
     "FactsError",
     "PackError",
     "PackNotFound",
+    "QuestionError",
     "PluginError",
     "ChannelError",
 ]
@@ -93,6 +94,12 @@ class PackError(InputError):
     """A policy pack is unreadable, invalid, or refers to something that does not exist."""
 
     kind = "policy pack"
+
+
+class QuestionError(InputError):
+    """A --why-not / --what-if question names nothing the pack or the facts know."""
+
+    kind = "question"
 
 
 class PackNotFound(FollowupError):

@@ -24,10 +24,10 @@ from .facts import Facts
 from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Advice, PackRef, Result
 from .whatif import DATE_ONLY_TIME, ActionChange, advice_diff, apply_changes
-from .whynot import PackSpec
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .whynot import PackSpec
 
 __all__ = ["NeedsInfo", "Question", "Answer", "needs_info", "short_line", "unknowns", "impact", "DEFAULT_LIMIT", "MATTERS"]
 

@@ -30,15 +30,15 @@ from .compiler import CompiledPack, CompiledRule
 from .conditions import facts_used
 from .derive import Derived, derive
 from .enrich import enricher
-from .errors import FactsError, Problem
+from .errors import FactsError, Problem, QuestionError
 from .facts import Facts, parse_facts
 from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Action, Advice, PackRef, Result
-from .whynot import PackSpec, QuestionError
 from .yamlio import _suggest, fields_at, load_document, plain
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .whynot import PackSpec
 
 __all__ = ["WhatIf", "ActionChange", "FactDelta", "FactEdit", "apply_changes", "parse_change", "what_if",
            "advice_diff", "fact_deltas"]

@@ -22,7 +22,7 @@ from .compiler import CompiledPack
 from .conditions import _suggest
 from .derive import derive
 from .enrich import enricher
-from .errors import InputError, Problem
+from .errors import Problem, QuestionError
 from .facts import Facts
 from .inputs import FactsInput, coerce_facts, resolve_at
 from .results import Action, Advice, PackRef, Result
@@ -45,12 +45,6 @@ CHANNEL_WORDS: dict[str, str] = {
     "card": "handwritten", "handwritten": "handwritten", "note": "handwritten",
     "linkedin": "linkedin",
 }
-
-
-class QuestionError(InputError):
-    """A --why-not / --what-if question names nothing the pack or the facts know."""
-
-    kind = "question"
 
 
 class WhyNot(Result):

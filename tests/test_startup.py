@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
+import pytest
+
 import followup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +68,49 @@ def test_every_public_name_is_importable_and_listed_for_lazy_import() -> None:
     assert set(followup.__all__) <= set(followup._LAZY) | {"advise"}
     for name in followup.__all__:
         assert getattr(followup, name) is not None
+
+
+HELP_PROBE = """
+import io, contextlib, json, sys
+from followup.cli import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        cli(["--help"], prog_name="followup")
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+print(json.dumps({"output": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_followup_help_imports_no_command_module_and_none_of_the_library() -> None:
+    result = probe(HELP_PROBE)
+    assert "advise" in result["output"] and "validate" in result["output"]
+    loaded = set(result["modules"])
+    assert sorted(m for m in loaded if m.startswith("followup")) == [
+        "followup", "followup.cli", "followup.cli.base", "followup.errors", "followup.version"]
+    assert not {"pydantic", "durable_rules_engine", "pluggy", "yaml", "orjson"} & loaded
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_help_lists_what_the_commands_themselves_say(width: int) -> None:
+    """The summaries --help shows without importing the commands are the commands' own, laid out alike."""
+    from click.testing import CliRunner
+
+    from followup.cli import COMMANDS, SUMMARIES, cli
+
+    runner = CliRunner()
+    quick = runner.invoke(cli, ["--help"], terminal_width=width)
+    assert quick.exit_code == 0, quick.output
+    ctx = click.Context(cli)
+    every = cli.list_commands(ctx)  # imports every command module
+    assert sorted(SUMMARIES) == sorted(COMMANDS) == every
+    for name in every:
+        cmd = cli.get_command(ctx, name)
+        assert cmd is not None and not cmd.short_help and not cmd.deprecated, name
+        stand_in = click.Command(name, help=SUMMARIES[name])
+        for limit in (12, 30, 45, 74, 500):
+            assert stand_in.get_short_help_str(limit) == cmd.get_short_help_str(limit), (name, limit)
+    formatter = click.HelpFormatter(width=width)
+    click.Group.format_commands(cli, ctx, formatter)  # click's own listing, from the real commands
+    assert formatter.getvalue() in quick.output

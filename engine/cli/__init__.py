@@ -28,7 +28,33 @@ COMMANDS = {
     "agenda": "agenda",
     "sources": "vocabulary", "facts": "vocabulary", "actions": "vocabulary",
 }
-cli.lazy(__name__, COMMANDS, MODULES)
+# The first paragraph of each command's help: what `followup --help` lists, without importing every
+# command module and the libraries behind them (tests/test_startup.py keeps it equal to the commands' own).
+SUMMARIES = {
+    'actions': 'What a rule can recommend: action kinds, targets, channels, priorities and due-time anchors.',
+    'advise': 'Rank what to do next for the interview described in FACTS (YAML or JSON file, - for stdin).',
+    'agenda': 'What is overdue, due today and coming this week across every case in PATHS (folders or facts files; default: this folder), grouped by day and case.',
+    'batch': 'Evaluate every line of IN.jsonl (- for stdin): one JSON result line per input, in input order.',
+    'compare': 'Compare what each pack advises for FACTS, side by side, marking where they disagree.',
+    'dismiss': 'Hide actions of the last list for good (advise --all shows them; restore brings them back).',
+    'done': 'Mark actions of the last list as done: recorded in the facts file where the facts can say it.',
+    'facts': "The facts a rule's `when` can test: type, values and meaning.",
+    'init': 'Start a case: answer a few questions and get a commented facts file, ready for `followup advise`.',
+    'new-pack': 'Write a commented starting pack NAME.yaml and its test file tests/NAME.yaml.',
+    'outbox': 'Advice a channel failed to deliver, kept until `followup outbox retry` sends it.',
+    'packs': 'List the packs --pack can name: where each comes from, and which one shadows another.',
+    'plan': 'Simulate following each pack for the days ahead and show the dated plan.',
+    'plugins': 'List loaded plugins: their hooks, versions, and the channels and packs they register.',
+    'record': 'Record what happened in the facts file FACTS, keeping its comments and layout.',
+    'restore': 'Show snoozed or dismissed actions again (numbers from `followup advise FILE --all`).',
+    'schema': "Print the JSON Schema of a pack, a facts file or a pack's test file (for editors and other tools).",
+    'serve': 'Serve advice over HTTP: POST /v1/advise, /v1/compare, /v1/plan, /v1/validate, /v1/batch; GET /v1/packs, /health, /health/ready, /openapi.json (see docs/scale.md).',
+    'snooze': 'Hide actions of the last list until a time; advise and agenda count what is snoozed.',
+    'sources': 'The articles packs cite and the advice items drawn from them (cite as {article: KEY, items: [ID]}).',
+    'test': "Run a pack's YAML test cases and report which rules no case fired.",
+    'validate': 'Check pack files (or every pack in a folder): shape, names, inheritance, and rules that can never fire or clash.',
+}
+cli.lazy(__name__, COMMANDS, MODULES, SUMMARIES)
 
 __all__ = ["cli", "main"]
 

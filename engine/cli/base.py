@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..engine import Engine
 from ..errors import EngineUnavailable, FollowupError, InputError, PackNotFound, PluginError
 from ..version import __version__
+
+if TYPE_CHECKING:  # the library is imported by the commands that use it: not for --help or --version
+    from ..engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +34,8 @@ class InputFailure(click.ClickException):
 def engine_from(ctx: click.Context) -> Engine:
     obj = ctx.ensure_object(dict)
     if "engine" not in obj:
+        from ..engine import Engine
+
         try:
             obj["engine"] = Engine()
         except PluginError as exc:
@@ -117,9 +121,12 @@ class LazyGroup(ColorGroup):
         self.package = ""
         self.homes: dict[str, str] = {}  # command name -> module registering it
         self.modules: tuple[str, ...] = ()  # every command module, in help order
+        self.summaries: dict[str, str] = {}  # command name -> first paragraph of its help
 
-    def lazy(self, package: str, homes: dict[str, str], modules: tuple[str, ...]) -> None:
+    def lazy(self, package: str, homes: dict[str, str], modules: tuple[str, ...],
+             summaries: dict[str, str] | None = None) -> None:
         self.package, self.homes, self.modules = package, homes, modules
+        self.summaries = dict(summaries or {})
 
     def _load(self, module: str) -> None:
         importlib.import_module(f"{self.package}.{module}")
@@ -138,6 +145,23 @@ class LazyGroup(ColorGroup):
         for module in self.modules:
             self._load(module)
         return super().list_commands(ctx)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of --help, from each command's summary: no command module is imported.
+
+        Laid out as click lays it out (Group.format_commands); tests/test_startup.py
+        checks that it is the list click writes with every module imported.
+        """
+        if set(self.summaries) != set(self.homes):  # a table out of step: ask the commands themselves
+            super().format_commands(ctx, formatter)
+            return
+        commands = [(name, self.commands.get(name) or click.Command(name, help=text))
+                    for name, text in sorted(self.summaries.items())]
+        commands = [(name, cmd) for name, cmd in commands if not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
 
 
 @click.group(cls=LazyGroup)

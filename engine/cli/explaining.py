@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..engine import Engine
-from ..facts import Facts
-from ..results import Advice
-
 if TYPE_CHECKING:  # annotations only: `followup advise` need not import comparison and planning
     from ..compare_explain import PlanChange
     from ..comparison import Comparison
+    from ..engine import Engine
+    from ..facts import Facts
+    from ..results import Advice
 
 __all__ = ["AdviseCommand", "explain_options_given", "print_explanations", "print_needs_info_hint", "WHAT_IF_HELP",
            "compare_explained", "compare_extras_text", "extras_json",
