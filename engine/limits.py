@@ -282,6 +282,37 @@ def _at(node: Any, file: str | None, message: str, hint: str, code: str) -> Prob
 
 def check_data(data: Any, limits: Limits = LIMITS) -> Problem | None:
     """The first bound broken by plain Python data (dicts, lists, text), with its field path, or None."""
+    # Every facts dict given through the API is checked: a pass that builds no paths
+    # clears the usual input; the walk below runs only to locate a problem.
+    if _within(data, limits):
+        return None
+    return _first_problem(data, limits)
+
+
+def _within(data: Any, limits: Limits) -> bool:
+    """True when _first_problem finds nothing; False when it may (a lone surrogate may still pair up)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen = 0
+    containers = (dict, list, tuple)
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if seen > limits.nodes:
+            return False
+        if isinstance(value, str):
+            if len(value) > limits.string_chars or _SURROGATE.search(value) is not None:
+                return False
+            continue
+        if not isinstance(value, containers):
+            continue
+        if depth >= limits.depth or len(value) > limits.items:
+            return False
+        depth += 1
+        stack.extend([(v, depth) for v in (value.values() if isinstance(value, dict) else value)])
+    return True
+
+
+def _first_problem(data: Any, limits: Limits) -> Problem | None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     seen = 0  # a container met twice counts twice, and a circular one ends at the depth cap
     while stack:

@@ -8,6 +8,7 @@ that zone has on that date (London is +00:00 in November, +01:00 in June).
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from collections.abc import Mapping
@@ -159,25 +160,56 @@ def localize_naive_times(data: Any, model: type[BaseModel]) -> Any:
         zone = ZoneInfo(zone_name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a folder, a long name too long
         return data
-    return _walk(data, model, zone)
+    return _walk(data, _shape(model), zone)
 
 
-def _walk(value: Any, annotation: Any, zone: ZoneInfo) -> Any:
+# What _walk needs to know of a field's type annotation: is it a date-time, the
+# annotation of its list items (a list), the model inside it (a mapping). Reading
+# annotations costs far more than walking the data, so each is read once: the
+# annotations met are those of the models' fields, a fixed few.
+Shape = tuple[bool, Any, "type[BaseModel] | None"]
+_SHAPES: dict[int, tuple[Any, Shape | None]] = {}
+
+
+def _shape(annotation: Any) -> Shape | None:
+    """None when nothing under the annotation can be a date-time: the value is kept as it is."""
+    hit = _SHAPES.get(id(annotation))
+    if hit is not None and hit[0] is annotation:
+        return hit[1]
+    shape: Shape | None = (_is_datetime(annotation), _list_item(annotation), _model_in(annotation))
+    if shape == (False, None, None):
+        shape = None
+    _SHAPES[id(annotation)] = (annotation, shape)  # the annotation is kept, so its id stays its own
+    return shape
+
+
+@functools.cache
+def _field_shapes(model: type[BaseModel]) -> dict[str, Shape | None]:
+    """A model's fields by the key they are written with."""
+    return {(f.alias or name): _shape(f.annotation) for name, f in model.model_fields.items()}
+
+
+def _walk(value: Any, shape: Shape | None, zone: ZoneInfo) -> Any:
+    if shape is None:
+        return value
     if isinstance(value, str):
-        if _is_datetime(annotation) and _NAIVE.match(value.strip()):
+        if shape[0] and _NAIVE.match(value.strip()):
             try:
                 return localize(datetime.fromisoformat(value.strip()), zone).isoformat()
             except (ValueError, OverflowError, WhenError):  # near year 1 or 9999: the validator reports it
                 return value
         return value
     if isinstance(value, list):
-        inner = _list_item(annotation)
-        return [_walk(v, inner, zone) for v in value] if inner is not None else value
+        inner = shape[1]
+        if inner is None:
+            return value
+        item = _shape(inner)
+        return [_walk(v, item, zone) for v in value]
     if isinstance(value, Mapping):
-        model = _model_in(annotation)
+        model = shape[2]
         if model is None:
             return value
-        fields = {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
+        fields = _field_shapes(model)
         return {k: _walk(v, fields[k], zone) if k in fields else v for k, v in value.items()}
     return value
 
