@@ -339,8 +339,9 @@ CORPUS_TOP: dict[str, dict[str, str]] = {
                           "tech-industry": "email-status-after-a-week"},
     "04-date-passed": {"conservative": "email-when-date-passes", "proactive": "call-when-date-passes",
                        "tech-industry": "email-when-date-passes"},
-    # one call unanswered: proactive's second call, tech's written second follow-up
-    "05-one-call-unanswered": {"proactive": "second-call-after-date", "tech-industry": "second-follow-up-after-date"},
+    # one call unanswered: proactive's second call; the others stay in writing (conservative's one call is used)
+    "05-one-call-unanswered": {"conservative": "second-follow-up-after-date", "proactive": "second-call-after-date",
+                               "tech-industry": "second-follow-up-after-date"},
     "06-two-unanswered": dict.fromkeys(PACKS, "move-on"),
     "07-offer-this-morning": dict.fromkeys(PACKS, "answer-offer"),
     "08-rejected-yesterday": dict.fromkeys(PACKS, "thank-after-rejection"),
