@@ -11,9 +11,11 @@ An entry is never trusted over the files: it is used only when every file of
 the chain still has the recorded content hash and every `extends` still finds
 the same file (a pack earlier on FOLLOWUP_PACKS_PATH may now shadow the
 base). Its data is validated again by pydantic, as data, and a pack whose
-rebuilt form would differ in any way from what was read is not kept. Only
-packs that load and compile are kept: a pack with problems is read afresh
-every time, so its located errors are exactly those of a reading.
+rebuilt form would differ in any way from what was read is not kept. A pack
+whose reading finds problems is never kept: it is read afresh every time,
+so its located errors are exactly those of a reading (a problem only
+compiling finds, such as a window order in an extending pack, is found
+again by compiling, located through the same file).
 """
 
 from __future__ import annotations

@@ -114,3 +114,14 @@ def test_help_lists_what_the_commands_themselves_say(width: int) -> None:
     formatter = click.HelpFormatter(width=width)
     click.Group.format_commands(cli, ctx, formatter)  # click's own listing, from the real commands
     assert formatter.getvalue() in quick.output
+
+
+def test_the_cli_collects_garbage_less_often_but_still_collects() -> None:
+    """Start-up skips most young collections; a long command (serve, batch) must still free its cycles."""
+    code = ("import gc, json, sys\nfrom followup.cli import main\nsys.argv = ['followup', '--version']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps({'enabled': gc.isenabled(), 'threshold': gc.get_threshold()}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    state = json.loads(proc.stdout.splitlines()[-1])
+    assert state["enabled"] and 10_000 <= state["threshold"][0] <= 100_000
