@@ -51,7 +51,8 @@ RULE_IDS = {
         "email-when-date-passes", "email-status-late-after-date", "one-call-after-email",
         "second-follow-up-after-date", "second-follow-up",
         "no-second-call", "email-status-after-update",
-        "second-follow-up-after-update", "move-on", "keep-searching", "answer-offer", "answer-second-round",
+        "second-follow-up-after-update", "move-on", "second-follow-up-late", "move-on-after-silence", "move-on-unasked",
+        "move-on-unasked-after-date", "move-on-unasked-after-update", "keep-searching", "answer-offer", "answer-second-round",
         "prepare-second-round", "thank-after-rejection", "thank-interviewers-after-rejection",
         "no-call-after-rejection",
     ],
@@ -61,8 +62,8 @@ RULE_IDS = {
         "formal-letter-email", "no-call-before-day-three", "call-day-three", "email-status-late",
         "call-when-date-passes", "email-status-late-after-date", "second-call-after-date",
         "second-follow-up-after-date", "no-second-call-after-email-and-call", "second-follow-up", "no-third-call",
-        "call-after-update", "email-status-after-update", "second-follow-up-after-update", "move-on",
-        "keep-searching", "answer-offer", "answer-second-round", "prepare-second-round", "thank-after-rejection",
+        "call-after-update", "email-status-after-update", "second-follow-up-after-update", "move-on", "second-follow-up-late", "move-on-after-silence", "move-on-unasked",
+        "move-on-unasked-after-date", "move-on-unasked-after-update", "keep-searching", "answer-offer", "answer-second-round", "prepare-second-round", "thank-after-rejection",
         "thank-interviewers-after-rejection", "no-call-after-rejection",
     ],
     "tech-industry": [
@@ -72,7 +73,8 @@ RULE_IDS = {
         "email-when-date-passes", "email-status-late-after-date", "call-if-invited-after-a-week",
         "call-if-invited-after-date", "no-second-call",
         "second-follow-up", "second-follow-up-after-date", "email-status-after-update",
-        "second-follow-up-after-update", "move-on", "keep-searching", "answer-offer", "answer-second-round",
+        "second-follow-up-after-update", "move-on", "second-follow-up-late", "move-on-after-silence", "move-on-unasked",
+        "move-on-unasked-after-date", "move-on-unasked-after-update", "keep-searching", "answer-offer", "answer-second-round",
         "prepare-second-round", "thank-after-rejection", "thank-interviewers-after-rejection",
         "no-call-after-rejection",
     ],
@@ -146,9 +148,14 @@ def test_every_citation_names_an_article_the_item_comes_from(pack_files: dict) -
 
 def test_unsourced_rules_are_few_and_explained(pack_files: dict) -> None:
     unsourced = [(n, r.id) for n, pf in pack_files.items() for r in pf.pack.rules if not r.sources]
-    assert unsourced == [("conservative", "no-linkedin-before-decision")]
-    rule = next(r for r in pack_files["conservative"].pack.rules if r.id == "no-linkedin-before-decision")
-    assert len(rule.rationale.split()) >= 12
+    # Moving on after silence when fewer than two follow-ups were made: O3 speaks of two, so these rest on
+    # the packs' own reasoning (tests/test_no_dead_ends.py shows why they exist).
+    silence = ["move-on-after-silence", "move-on-unasked", "move-on-unasked-after-date", "move-on-unasked-after-update"]
+    assert unsourced == [("conservative", "no-linkedin-before-decision"),
+                         *((n, rule) for n in PACKS for rule in silence)]
+    for n, rule_id in unsourced:
+        rule = next(r for r in pack_files[n].pack.rules if r.id == rule_id)
+        assert len(rule.rationale.split()) >= 12
 
 
 def _words(text: str) -> list[str]:

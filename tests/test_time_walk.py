@@ -454,8 +454,8 @@ def test_a_first_status_check_never_made_gives_way_to_a_late_one_not_to_silence(
     late = top(at(seen, datetime(2026, 12, 1, 9, tzinfo=LONDON)))
     assert (late.rule, late.channel) == ("email-status-late", "email")
     assert late.due == datetime(2026, 12, 1, 10, tzinfo=LONDON)
-    # and once it too has lapsed, only the search is left
-    assert top(at(seen, datetime(2026, 12, 8, 10, tzinfo=LONDON))).kind == "keep_searching"
+    # and once it too has lapsed, three working weeks of silence: move on (not a list with nothing to do)
+    assert top(at(seen, datetime(2026, 12, 8, 10, tzinfo=LONDON))).rule == "move-on-unasked"
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -478,10 +478,13 @@ def test_after_a_late_first_check_the_second_follow_up_gives_it_time(engine: Eng
     sent = datetime(2026, 12, 1, 10, tzinfo=LONDON)  # the late email, two weeks on
     data["follow_ups"] = [{"at": sent.isoformat(), "channel": "email", "to": ["Dana Lee"]}]
     wait = datetime(2026, 12, 4, 10, tzinfo=LONDON)  # three working days for it to be answered
-    seconds = []
+    seconds, late = [], []
     for t, _, advice in as_it_happened(engine, followup.parse_facts(data), pack):
         for a in advice.actions:
-            if a.kind == "second_follow_up":
+            if a.rule == "second-follow-up-late":  # once the planned one has lapsed unmade
+                late.append(t)
+            elif a.kind == "second_follow_up":
                 assert t > sent and a.due == wait, (t, a.rule, a.due)  # never overdue the moment the check is sent
                 seconds.append(t)
     assert seconds and min(seconds) < wait < max(seconds)
+    assert late and min(late) > max(seconds)
