@@ -144,12 +144,7 @@ TABLE_SPLITS = {
     ("second-follow-up-after-update", "expires"): "second follow-up about day 10, after proactive's earlier check",
     ("second-follow-up-after-date", "when"): ("calls in total: proactive's second check after a call is its second call; "
                                              "conservative's after an email is its one call"),
-    # the late steps follow the planned ones they replace, so they move with them
-    ("second-follow-up-late", "opens"): "second follow-up about day 10: proactive's after an update closes later",
-    ("second-follow-up-late", "due"): "second follow-up about day 10: proactive's after an update closes later",
-    ("second-follow-up-late", "expires"): "second follow-up about day 10: proactive's after an update closes later",
-    ("move-on-after-silence", "due"): "second follow-up about day 10: it follows the late second follow-up",
-    ("move-on-after-silence", "expires"): "second follow-up about day 10: it follows the late second follow-up",
+    # the move-on after an update follows the check it replaces, so it moves with it
     ("move-on-unasked-after-update", "due"): "first status check: proactive's check after an update closes sooner",
     ("move-on-unasked-after-update", "expires"): "first status check: proactive's check after an update closes sooner",
 }
