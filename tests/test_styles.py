@@ -482,3 +482,25 @@ def test_second_follow_up_after_an_update_lands_about_ten_days_after_it(engine: 
         second = doing(adv, "second_follow_up")
         assert {a.target.name for a in second} == INTERVIEWERS, pack
         assert {a.due for a in second} == {local("2026-12-03T10:00")}, (pack, first.due)
+
+
+# --- a step that lapses unmade (no row of the table: all three alike) ------------------------------------
+
+
+@pytest.mark.parametrize("first", ["email", "phone"])
+def test_a_second_step_never_made_gives_way_alike_to_a_late_email_then_to_moving_on(engine: Engine, first: str) -> None:
+    data = thanked(case())
+    data["decision"] = dict(PROMISED)
+    data["follow_ups"] = [{"at": "2026-11-24T10:30:00+00:00", "channel": first, "to": ["Dana Lee"]}]
+    # Thu 3 Dec 11:00, 9 days on: whatever each style planned second (a call, an email) has closed
+    for pack, adv in advise_all(engine, data, local("2026-12-03T11:00")).items():
+        late = doing(adv, "second_follow_up")
+        assert {(a.rule, a.channel, a.target.name) for a in late} == {
+            ("second-follow-up-late", "email", name) for name in INTERVIEWERS}, pack
+        assert {a.due for a in late} == {local("2026-12-04T10:00")}, pack  # Tue + 8 business days
+        assert not doing(adv, "status_check") and not doing(adv, "move_on"), pack
+    # Thu 10 Dec: that lapsed too (12 business days on), and each style says to move on, due that morning
+    for pack, adv in advise_all(engine, data, local("2026-12-10T11:00")).items():
+        move = only(doing(adv, "move_on"))
+        assert (move.rule, move.due) == ("move-on-after-silence", local("2026-12-10T09:00")), pack
+        assert not doing(adv, "second_follow_up"), pack
