@@ -104,6 +104,7 @@ _FACTS = [
     _f("interviewers.count", "int", "How many people interviewed the candidate."),
     _f("interviewers.unthanked", "int", "Interviewers who have not been sent a thank-you."),
     _f("interviewers.missing_contact", "int", "Interviewers whose contact details are not known."),
+    _f("interviewers.not_on_linkedin", "int", "Interviewers not yet invited to connect on LinkedIn."),
     _f("arrangers.count", "int", "People who arranged the interview."),
     _f("arrangers.unthanked", "int", "Arrangers who have not been thanked."),
     # the person a per-person rule is about

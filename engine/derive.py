@@ -221,6 +221,7 @@ def _compute_static(facts: Facts) -> _Static:
         "interviewers.count": len(facts.interviewers),
         "interviewers.unthanked": sum(1 for p in facts.interviewers if p.thank_you is None),
         "interviewers.missing_contact": sum(1 for p in facts.interviewers if not p.contact_known),
+        "interviewers.not_on_linkedin": sum(1 for p in facts.interviewers if p.linkedin == "none"),
         "arrangers.count": len(facts.arrangers),
         "arrangers.unthanked": sum(1 for p in facts.arrangers if p.thank_you is None),
     }

@@ -60,6 +60,7 @@ MINIMUM: dict[str, int] = {
     "follow_ups.unanswered_since_outcome": 0,
     "interviewers.unthanked": 0,
     "interviewers.missing_contact": 0,
+    "interviewers.not_on_linkedin": 0,
     "arrangers.count": 0,
     "arrangers.unthanked": 0,
     "person.followed_up": 0,

@@ -47,8 +47,9 @@ RULE_IDS = {
     "conservative": [
         "write-notes", "collect-contacts", "ask-decision-date", "thank-interviewers-card",
         "thank-interviewers-email", "thank-interviewers-late", "thank-arrangers", "no-linkedin-before-decision",
-        "linkedin-after-decision", "no-call-before-email", "email-status-after-a-week", "email-status-late",
-        "email-when-date-passes", "email-status-late-after-date", "one-call-after-email",
+        "linkedin-after-decision", "no-call-before-email", "email-status-after-a-week",
+        "call-if-invited-after-a-week", "email-status-late", "email-when-date-passes", "call-if-invited-after-date",
+        "email-status-late-after-date", "one-call-after-email",
         "second-follow-up-after-date", "second-follow-up",
         "no-second-call", "email-status-after-update",
         "second-follow-up-after-update", "move-on", "second-follow-up-late", "move-on-after-silence", "move-on-unasked",

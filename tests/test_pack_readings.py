@@ -134,8 +134,6 @@ TABLE_SPLITS = {
     ("thank-arrangers", "due"): "thank-you deadline",
     ("thank-interviewers-email", "due"): "thank-you deadline",
     ("thank-interviewers-email", "when"): "thank-you medium: conservative by culture, tech email only",
-    ("email-status-after-a-week", "when"): "calls in total: tech phones only when invited",
-    ("email-when-date-passes", "when"): "calls in total: tech phones only when invited",
     ("no-second-call", "when"): "calls in total: tech's one call is the invited one",
     ("email-status-after-update", "when"): "calls in total: proactive calls first and emails once both calls are used",
     ("email-status-after-update", "due"): "first status check: proactive checks on day 3",

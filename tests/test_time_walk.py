@@ -414,9 +414,9 @@ def test_corpus_first_email_unanswered_as_it_happened(engine: Engine, pack: str)
 def test_corpus_date_passed_then_one_call_as_it_happened(engine: Engine, pack: str) -> None:
     seen = case_walk(engine, "05-one-call-unanswered", pack)
     # Thu 19 Nov 17:00 was their date; the next working morning the first status check leads (the hiring
-    # manager asked for a call: tech's invited call; conservative still writes first)
+    # manager asked for a call: conservative's and tech's invited call, the one call they allow)
     morning = top(at(seen, datetime(2026, 11, 20, 9, tzinfo=LONDON)))
-    assert (morning.rule, morning.channel) == {"conservative": ("email-when-date-passes", "email"),
+    assert (morning.rule, morning.channel) == {"conservative": ("call-if-invited-after-date", "phone"),
                                                "proactive": ("call-when-date-passes", "phone"),
                                                "tech-industry": ("call-if-invited-after-date", "phone")}[pack]
     # before their date nothing about the status is advised (it is theirs to keep)
