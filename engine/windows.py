@@ -208,9 +208,22 @@ def _same_moment(a: Opens, b: Expires) -> bool:
 def check_windows(rules: list[Rule], report: Any, where: Any) -> None:
     """Across rules: every `expires.then` names another rule of the pack (`where(i)` locates rule i)."""
     ids = [r.id for r in rules]
+    taken: dict[str, Rule] = {}  # replacement -> the rule it takes over from
     for i, rule in enumerate(rules):
         then = rule.expires.then if rule.expires else None
         if then is not None and then != rule.id and then not in ids:
             guess = difflib.get_close_matches(then, ids, n=1)
             report(where(i) + ("expires", "then"), f"`then: {then}` names no rule of this pack",
                    (f"did you mean `{guess[0]}`? " if guess else "") + "give the id of the rule that takes over")
+        elif then is not None and then in taken:
+            # A replacement opens when the rule it follows expires. Rules that close at the same moment (a card
+            # or an email thank-you) can share one; otherwise the opening would depend on which one it was.
+            first = taken[then]
+            assert first.expires is not None and rule.expires is not None
+            if first.expires.model_dump(exclude={"then"}) != rule.expires.model_dump(exclude={"then"}):
+                report(where(i) + ("expires", "then"),
+                       f"`then: {then}` already takes over from rule `{first.id}`, whose window closes differently",
+                       f"give `{rule.id}` the same `expires` as `{first.id}`, or copy `{then}` under a new id "
+                       f"for `{rule.id}`")
+        elif then is not None:
+            taken[then] = rule

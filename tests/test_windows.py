@@ -82,6 +82,22 @@ def test_then_must_name_another_rule_and_ahead_needs_a_scheduled_event(tmp_path:
     assert "`ahead` applies to scheduled events" in run("validate", str(path)).output
 
 
+def test_a_shared_replacement_needs_predecessors_that_close_together(tmp_path: Path) -> None:
+    path = write(tmp_path, "mini.yaml", pack("mini", rule("a", action="write_notes", extra="""
+        expires: {from: interview_end, hours: 5, then: later}
+        """), rule("b", action="collect_contacts", target="each_interviewer", extra="""
+        expires: {from: interview_end, hours: 6, then: later}
+        """), rule("later", action="keep_searching")))
+    result = run("validate", str(path))
+    assert result.exit_code != 0
+    assert ("(rules.1.expires.then): error: `then: later` already takes over from rule `a`, whose window "
+            "closes differently") in result.output
+    assert "copy `later` under a new id for `b`" in result.output
+    # closing at the same moment (a card or an email thank-you, say), two rules may share their replacement
+    path.write_text(path.read_text().replace("hours: 6, then", "hours: 5, then"))
+    assert run("validate", str(path)).exit_code == 0
+
+
 def test_expired_actions_disappear_and_the_named_replacement_takes_over(tmp_path: Path) -> None:
     rules = rule("linkedin-same-day", when="{person.linkedin: none}", action="connect_linkedin",
                  target="each_interviewer", channel="linkedin", extra="""
