@@ -169,7 +169,8 @@ def test_bombs_are_refused_quickly(shared: tuple[Engine, Path], name: str) -> No
     started = time.monotonic()
     with pytest.raises(TemplateError) as info:
         _render_with(shared, "Subject: x\n\nHi {{ first_name }},\n" + BOMBS[name] + "\n")
-    assert time.monotonic() - started < 3.0  # the time limit is 2 s; most stop in milliseconds
+    # the time limit is 2 s and most stop in milliseconds; the bound is loose for a busy machine: a hang is minutes
+    assert time.monotonic() - started < 10.0
     problem = info.value.problems[0]
     assert problem.file == str(shared[1].parent / "templates" / "thank_you.txt.j2") and problem.line == 4
     assert problem.code in {"template-limit"}, problem

@@ -54,21 +54,25 @@ def cond(raw: object) -> object:
 def test_conservative_names_the_call_rule_its_failing_conditions_and_values(engine: followup.Engine) -> None:
     w = engine.why_not(WAITING, "call", "conservative", WAITING_AT)
     assert w.matched == "channel" and not w.proposed
-    assert [r.rule for r in w.rules] == ["one-call-after-email"]
-    near = w.nearest
-    assert near is not None and near.status == "needs_change"
+    assert [r.rule for r in w.rules] == ["call-if-invited-after-a-week", "call-if-invited-after-date",
+                                         "one-call-after-email"]
+    near = w.nearest  # nobody asked for a call: that one fact is all that stands between them and a call
+    assert near is not None and near.status == "needs_change" and near.rule == "call-if-invited-after-a-week"
     t = near.targets[0]
-    assert t.target == "Jordan Okafor" and t.to_change == 5
-    assert [(m.needs, m.value) for m in t.misses] == [
+    assert t.target == "Jordan Okafor" and t.to_change == 1
+    assert [(m.needs, m.value) for m in t.misses] == [("decision.call_invited = true", False)]
+    after_email = next(r for r in w.rules if r.rule == "one-call-after-email").targets[0]
+    assert after_email.to_change == 5
+    assert [(m.needs, m.value) for m in after_email.misses] == [
         ("decision.passed = true", False),
         ("follow_ups.count = 1", 0),
         ("follow_ups.emails = 1", 0),
         ("follow_ups.unanswered ≥ 1", 0),
         ("follow_ups.days_since_last is present", None),
     ]
-    assert "needs one" in t.misses[0].note  # no decision date: recording one is what would change it
+    assert "needs one" in after_email.misses[0].note  # no decision date: recording one is what would change it
     assert [a.rule for a in w.advised_against] == ["no-call-before-email"]
-    assert "one-call-after-email" in w.answer and "advises against" in w.answer
+    assert "call-if-invited-after-a-week" in w.answer and "advises against" in w.answer
 
 
 def test_proactive_says_the_call_is_proposed(engine: followup.Engine) -> None:
@@ -230,7 +234,7 @@ def test_subprocess_why_not() -> None:
     proc = subprocess.run([sys.executable, "-m", "followup", "advise", str(WAITING), "--why-not", "call", "--at", WAITING_AT],
                           capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
-    assert "nearest miss: one-call-after-email for Jordan Okafor, 5 conditions" in " ".join(proc.stdout.split())
+    assert "nearest miss: call-if-invited-after-a-week for Jordan Okafor, 1 condition" in " ".join(proc.stdout.split())
 
 
 def test_a_closed_or_unopened_window_is_the_reason(engine: followup.Engine, tmp_path: Path) -> None:
