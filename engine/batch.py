@@ -37,6 +37,7 @@ from .compiler import CompiledPack
 from .engine import Engine, resolve_at
 from .errors import FollowupError, InputError, PackNotFound, Problem
 from .facts import Facts, parse_facts
+from .when import localize_naive_times
 
 __all__ = ["BatchEvaluator", "evaluate_lines", "shared_evaluator", "PackSpec", "ENVELOPE_KEYS"]
 
@@ -167,6 +168,8 @@ def _facts(data: Any) -> Facts:
         raise InputError(Problem(f"`facts` is a JSON {type(data).__name__}, not an object",
                                  hint="give the facts as an object with candidate, position, interview, interviewers",
                                  code="not_facts"))
+    # A time written without an offset is read in the company's zone, as from a file or a dict (see when.py).
+    data = localize_naive_times(data, Facts)
     try:
         text = orjson.dumps(data)
     except TypeError as exc:  # from a mapping built in Python: values JSON cannot carry

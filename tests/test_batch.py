@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -91,6 +92,21 @@ def test_blank_lines_are_skipped_but_counted_and_all_good_exits_0(tmp_path: Path
     result = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "out.jsonl")])
     assert result.exit_code == 0, result.output
     assert [r["line"] for r in results(tmp_path / "out.jsonl")] == [1, 4, 5]
+
+
+def test_a_time_without_an_offset_is_read_in_the_company_zone_as_from_a_file(tmp_path: Path) -> None:
+    """The same case with its times written as people write them (no offset) gives the advice a file gives."""
+    facts = followup.load_facts(EXAMPLE).model_dump(mode="json", by_alias=True)
+    zone = ZoneInfo(facts["position"]["timezone"])
+    for key in ("start", "end"):
+        local = datetime.fromisoformat(facts["interview"][key]).astimezone(zone)
+        facts["interview"][key] = local.replace(tzinfo=None).isoformat()
+    [row] = [orjson.loads(r) for r in evaluate_lines([orjson.dumps({"id": "x", "facts": facts})], "proactive",
+                                                     "2026-11-17T18:00")]
+    assert "error" not in row, row
+    expected = followup.Engine().advise(followup.load_facts(EXAMPLE), "proactive", "2026-11-17T18:00")
+    assert [(a["rule"], a["due"] and datetime.fromisoformat(a["due"])) for a in row["advice"]["actions"]] == \
+        [(a.rule, a.due) for a in expected.actions]
 
 
 def test_each_line_is_judged_at_its_own_time_when_it_gives_one(tmp_path: Path) -> None:
