@@ -284,17 +284,23 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
         futures: list[Future[tuple[int, int, list[int | None]]]] = [
             pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
         written = 0
-        while written < len(futures):
-            # Only the next range in order can be written: waiting on any range spun this loop (a
-            # whole core on a 2-core machine) whenever a later range finished first.
-            wait([futures[written]], timeout=PROGRESS_SECONDS)
-            while written < len(futures) and futures[written].done():
-                summary.add(*futures[written].result())  # a worker's crash surfaces here
-                _append(outs[written], out)
-                outs[written].unlink()
-                written += 1
-            if progress is not None:
-                progress(counter.value, total)
+        try:
+            while written < len(futures):
+                # Only the next range in order can be written: waiting on any range spun this loop (a
+                # whole core on a 2-core machine) whenever a later range finished first.
+                wait([futures[written]], timeout=PROGRESS_SECONDS)
+                while written < len(futures) and futures[written].done():
+                    summary.add(*futures[written].result())  # a worker's crash surfaces here
+                    _append(outs[written], out)
+                    outs[written].unlink()
+                    written += 1
+                if progress is not None:
+                    progress(counter.value, total)
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM) or failed: the ranges not started are dropped instead of being
+            # run to the end by the pool's exit; the running ones finish theirs.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     if progress is not None:
         progress(summary.inputs, summary.inputs)
     return summary

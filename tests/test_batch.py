@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -240,3 +242,26 @@ def test_100k_lines_with_3_bad_ones_on_2_workers_as_a_subprocess(tmp_path: Path)
     assert errors[4_711][0]["code"] == "json"
     assert errors[50_000][0]["path"] == "facts.interviewers.0.email"
     assert errors[99_998][0]["path"] == "facts.interview.round"
+
+
+def test_sigterm_stops_a_parallel_batch_and_leaves_no_scratch_or_partial_output(tmp_path: Path) -> None:
+    """A stopped job (kill, a cron timeout) exits soon, removes its scratch ranges and the unfinished output."""
+    src = tmp_path / "in.jsonl"
+    with src.open("wb") as f:
+        f.writelines(casegen.lines(6000, envelope=False))
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    out = tmp_path / "out" / "results.jsonl"
+    out.parent.mkdir()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("followup")), "batch", str(src), "-o", str(out),
+                             "--workers", "2", "--at", "2026-11-20T10:00"],
+                            env={**os.environ, "TMPDIR": str(scratch_root)}, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(scratch_root.glob("followup-batch-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch ended before it could be stopped: give it more lines"
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr.read() if proc.stderr else ""
+    assert list(scratch_root.glob("followup-batch-*")) == []
+    assert list(out.parent.iterdir()) == []  # no results.jsonl, no .results.jsonl.*.part

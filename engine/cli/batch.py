@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -51,7 +55,7 @@ def batch(ctx: click.Context, source: str, output: str, pack: str | None, packs:
     if output != "-" and os.path.isdir(output):
         raise click.BadParameter(f"{output} is a folder: give a file name", param_hint="--output")
     show = sys.stderr.isatty() if progress is None else progress
-    with _bar(show) as bar:
+    with _bar(show) as bar, _stopped_cleanly():
         summary = run_batch(source, output, chosen, at, workers=workers, explain=explain, id_field=id_field,
                             engine=engine_from(ctx), progress=bar)
     rate = summary.inputs / summary.seconds if summary.seconds else 0.0
@@ -63,6 +67,23 @@ def batch(ctx: click.Context, source: str, output: str, pack: str | None, packs:
         text += f"; errors at line{'s' * (summary.errors != 1)} {lines}{more} (their result lines say why)"
     click.echo(text, err=True)
     ctx.exit(1 if summary.errors else 0)
+
+
+@contextlib.contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """SIGTERM (a stopped job, a cron timeout) ends the batch like Ctrl-C: the scratch folder, which can hold
+    gigabytes of range results, and the unfinished output file are removed on the way out."""
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _bar:
