@@ -23,12 +23,14 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []  # the envelope's, one list per message (not the headers')
         self.refuse: list[str] = []
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         if self.refuse:
             return self.refuse.pop(0)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted"
 
 

@@ -7,18 +7,14 @@ can still carry them, so the email and .ics channels escape what they write.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 import followup
 from followup.results import Advice
+from mail_support import Mailbox
 
 ROOT = Path(__file__).resolve().parents[1]
 JUST_AFTER = ROOT / "examples" / "just-after.yaml"
@@ -54,39 +50,15 @@ def test_ics_escapes_control_characters_and_can_be_rewritten(tmp_path: Path) -> 
     assert all("line one\nline two VT FF NUL" in str(c["DESCRIPTION"]) for c in events)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Sink:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Any]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp() -> Any:
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield sink, controller.port
-    controller.stop()
-
-
-def test_email_headers_cannot_be_injected(tmp_path: Path, smtp: Any) -> None:
-    sink, port = smtp
+def test_email_headers_cannot_be_injected(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
     engine = followup.Engine()
     advice = _nasty_advice(engine)
     [result] = engine.deliver(advice, [f"email:me@example.org,host=127.0.0.1,port={port}"],
                               outbox=tmp_path / "outbox.json")
     assert result.status == "delivered", result.detail
-    [(rcpts, msg)] = sink.messages
-    assert rcpts == ["me@example.org"]  # no Bcc smuggled in
+    [msg] = box.messages
+    assert box.recipients == [["me@example.org"]]  # no Bcc smuggled in
     assert msg["Bcc"] is None
     subject = str(msg["Subject"])
     assert "\r" not in subject and "\n" not in subject and "Bcc: evil@attacker.example" in subject
