@@ -13,8 +13,9 @@ Service: `followup serve` (granian, one worker process, so one core) on
 (bounded: a fixed number of requests); requests/s on POST /v1/advise and on
 GET /health, against the same evaluations in this process (facts JSON in,
 validated, evaluated, advice JSON out), in interleaved rounds, and /health
-latency while /v1/advise is under load (the event loop stays free because
-evaluations run in threads).
+latency while /v1/advise is under load; as served by default (short
+decisions on the event loop, everything else in threads), with every
+evaluation in a thread, and with none.
 
     python benchmarks/bench_scale.py [--quick] [--million] [--requests 3000] [--no-batch | --no-service]
 """
@@ -47,6 +48,11 @@ from service_support import running  # noqa: E402
 
 FOLLOWUP = Path(sys.executable).with_name("followup")
 PACK = "proactive"
+SERVICE_SETUPS = (  # how `followup serve` evaluates, and the options that make it do so
+    ("default: decisions up to 8 KB on the event loop, the rest in 4 threads", ()),
+    ("every evaluation in a thread (--inline-bytes 0)", ("--inline-bytes", "0")),
+    ("every evaluation on the event loop (--threads 0)", ("--threads", "0")),
+)
 
 
 # --- batch -------------------------------------------------------------------------
@@ -198,7 +204,7 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
-def bench_service(total: int, threads: int, rounds: int) -> dict[str, Any]:
+def bench_service(total: int, args: tuple[str, ...], rounds: int) -> dict[str, Any]:
     """Rounds of /v1/advise, /health and in-process evaluations, interleaved so that a change in
     the machine's load falls on all three alike; the median round of each is reported. The
     server's CPU per request (all its processes, from the kernel) is what a busy machine changes
@@ -211,7 +217,7 @@ def bench_service(total: int, threads: int, rounds: int) -> dict[str, Any]:
     each = max(8, total // rounds)
     got: dict[str, list[float]] = {k: [] for k in ("advise", "health", "inproc", "advise_cpu", "health_cpu", "inproc_cpu")}
     lat: list[float] = []
-    with tempfile.TemporaryDirectory() as folder, running("--threads", str(threads), log=Path(folder) / "log") as s:
+    with tempfile.TemporaryDirectory() as folder, running(*args, log=Path(folder) / "log") as s:
         asyncio.run(_load(s.url, advise, 200, 4))  # warm
         for _ in range(rounds):
             for name, raw in (("advise", advise), ("health", health)):
@@ -263,10 +269,9 @@ def main() -> None:
         print_rss(rows)
         print()
     if not args.no_service:
-        for threads in (4, 0):
-            r = bench_service(total, threads, args.rounds)
-            how = f"{threads} threads" if threads else "inline (on the event loop)"
-            print(f"followup serve, 1 process, evaluations {how}; {total} requests, 8 connections, "
+        for how, options in SERVICE_SETUPS:
+            r = bench_service(total, options, args.rounds)
+            print(f"followup serve, 1 process, {how}; {total} requests, 8 connections, "
                   f"median of {args.rounds} interleaved rounds")
             print(f"  {'':11} {'req/s':>8} {'CPU µs':>8}  (CPU: of every server process per request)")
             print(f"  /v1/advise {r['advise']:>8,.0f} {r['advise_cpu'] * 1e6:>8,.0f}  median latency {r['p50']:.1f} ms")

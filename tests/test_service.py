@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import http.client
 import importlib.util
 import json
 import threading
@@ -18,7 +20,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 import followup
 from followup.cli import cli
-from service_support import Server, running
+from service_support import Answer, Server, running
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "just-after.yaml"
@@ -261,3 +263,91 @@ def test_serve_refuses_an_unknown_default_pack_and_a_missing_server() -> None:
     if importlib.util.find_spec("uvicorn") is None:
         result = CliRunner().invoke(cli, ["serve", "--server", "uvicorn"])
         assert result.exit_code == 1 and "pip install" in result.output
+
+
+def test_decision_paths_decode_like_starlette_and_stream_bodies_of_unknown_length(server: Server,
+                                                                                  facts: dict[str, Any]) -> None:
+    """granian serves decisions through RSGI (rsgi.py): a percent-encoded path is decoded as ASGI's is, a
+    chunked body (no Content-Length) is read in full, and refused past the limit while it is read."""
+    encoded = server.call("/v1/packs/pro%61ctive/advise", {"facts": facts, "at": AT})
+    assert encoded.status == 200 and encoded.json()["pack"]["name"] == "proactive"
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def chunked(parts: list[bytes]) -> tuple[int, dict[str, Any]]:
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        conn.request("POST", "/v1/advise", body=iter(parts), headers={"Content-Type": "application/json"},
+                     encode_chunked=True)
+        answer = conn.getresponse()
+        status, body = answer.status, json.loads(answer.read())
+        conn.close()
+        return status, body
+
+    raw = json.dumps({"facts": facts, "pack": "proactive", "at": AT}).encode()
+    status, got = chunked([raw[:100], raw[100:1000], raw[1000:]])
+    assert status == 200 and got["pack"]["name"] == "proactive" and got["actions"]
+    status, got = chunked([b'{"facts": "' + b"x" * 100_000] * 3 + [b'"}'])
+    assert status == 413 and got["type"] == "urn:followup:problem:body-too-large"
+
+
+def test_short_decisions_run_on_the_loop_and_long_ones_under_the_time_budget(tmp_path: Path,
+                                                                             facts: dict[str, Any]) -> None:
+    """Decision bodies up to --inline-bytes are evaluated on the event loop (no time budget: they are short);
+    longer ones in a thread, cut at the budget like every other request."""
+    crowd = {**facts, "interviewers": [{"name": f"Person {i}", "role": "interviewer", "email": f"p{i}@example.org"}
+                                       for i in range(100)]}  # ~7 KB, tens of ms to evaluate
+    short = {"facts": facts, "pack": "proactive", "at": AT}
+    assert len(json.dumps(short)) < 4000 < len(json.dumps({**short, "facts": crowd}))
+    with running("--time-budget", "0.001", "--inline-bytes", "4000", log=tmp_path / "server.log") as s:
+        assert s.call("/v1/advise", short).status == 200  # on the loop: the budget does not apply
+        problem(s.call("/v1/advise", {**short, "facts": crowd}), 422, "time-budget")
+        assert s.call("/health").status == 200
+
+
+def _asgi(app: Any, method: str, path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> Answer:
+    """One request to an ASGI app, as an ASGI server makes it (the body in the given chunks)."""
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    head = {k.decode(): v.decode() for k, v in start["headers"]}
+    assert int(head["content-length"]) == len(body)
+    return Answer(start["status"], head, body)
+
+
+def test_the_asgi_app_answers_decisions_as_served(server: Server, facts: dict[str, Any]) -> None:
+    """`create_app()` for other ASGI servers: decisions answered before Starlette's layers, the same
+    answers as `followup serve` gives, and everything else through Starlette."""
+    from followup.service import ServiceConfig, create_app
+
+    app = create_app(ServiceConfig())
+    app.start()
+    raw = json.dumps({"facts": facts, "pack": "proactive", "at": AT}).encode()
+    json_head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    got = _asgi(app, "POST", "/v1/advise", [raw[:500], raw[500:]], json_head[:1])
+    assert got.status == 200 and got.headers["content-type"] == "application/json"
+    served = server.call("/v1/advise", json.loads(raw)).json()
+    mine = got.json()
+    assert {k: v for k, v in mine.items() if k not in ("decision_id", "took_ms")} == \
+           {k: v for k, v in served.items() if k not in ("decision_id", "took_ms")}
+    problem(_asgi(app, "POST", "/v1/packs/conservative/advise", [raw], json_head), 422, "invalid-request")
+    problem(_asgi(app, "POST", "/v1/advise", [b"{"], json_head[:1]), 400, "malformed")
+    problem(_asgi(app, "POST", "/v1/advise", [raw], [(b"content-type", b"text/plain")]), 415, "media-type")
+    problem(_asgi(app, "POST", "/v1/advise", [b"x" * 600_000] * 2, json_head[:1]), 413, "body-too-large")
+    problem(_asgi(app, "POST", "/v1/advise", [raw], [(b"content-length", b"2000000")]), 413, "body-too-large")
+    problem(_asgi(app, "GET", "/v1/advise", [b""], []), 405, "method")
+    unknown = json.dumps({"facts": facts}).encode()
+    body = problem(_asgi(app, "POST", "/v1/packs/nope/advise", [unknown], json_head[:1]), 404, "pack-not-found")
+    assert body["instance"] == "/v1/packs/nope/advise"
+    assert _asgi(app, "GET", "/health", [b""], []).json() == {"status": "ok"}
+    app.stop()

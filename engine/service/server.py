@@ -13,9 +13,10 @@ import os
 from ..errors import EngineUnavailable
 from .config import CONFIG_ENV, ServiceConfig
 
-__all__ = ["serve", "SERVERS", "TARGET"]
+__all__ = ["serve", "SERVERS", "TARGET", "RSGI_TARGET"]
 
-TARGET = "followup.service.app:app_from_env"
+TARGET = "followup.service.app:app_from_env"  # ASGI, for uvicorn and any other ASGI server
+RSGI_TARGET = "followup.service.rsgi:rsgi_app_from_env"  # granian's own interface (see rsgi.py)
 SERVERS = ("granian", "uvicorn")
 
 
@@ -28,7 +29,7 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, w
         from granian.constants import Interfaces
         from granian.log import LogLevels
 
-        Granian(TARGET, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
+        Granian(RSGI_TARGET, address=host, port=port, interface=Interfaces.RSGI, workers=workers, factory=True,
                 log_level=LogLevels(log_level), log_access=False, websockets=False).serve()
     elif server == "uvicorn":
         try:
