@@ -36,7 +36,7 @@ import orjson
 from .compiler import CompiledPack
 from .engine import Engine, resolve_at
 from .errors import FollowupError, InputError, PackNotFound, Problem
-from .facts import Facts, parse_facts
+from .facts import Facts, may_hold_naive_times, parse_facts
 from .when import localize_naive_times
 
 __all__ = ["BatchEvaluator", "evaluate_lines", "shared_evaluator", "PackSpec", "ENVELOPE_KEYS"]
@@ -168,10 +168,12 @@ def _facts(data: Any) -> Facts:
         raise InputError(Problem(f"`facts` is a JSON {type(data).__name__}, not an object",
                                  hint="give the facts as an object with candidate, position, interview, interviewers",
                                  code="not_facts"))
-    # A time written without an offset is read in the company's zone, as from a file or a dict (see when.py).
-    data = localize_naive_times(data, Facts)
     try:
         text = orjson.dumps(data)
+        # A time written without an offset is read in the company's zone, as from a file or a dict (see
+        # when.py); the data is walked for such times only when its text may hold one.
+        if may_hold_naive_times(text):
+            text = orjson.dumps(localize_naive_times(data, Facts))
     except TypeError as exc:  # from a mapping built in Python: values JSON cannot carry
         raise InputError(Problem(str(exc), hint="give plain values: text, numbers, true/false, lists, mappings",
                                  code="type")) from None

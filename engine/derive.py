@@ -341,11 +341,12 @@ def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[dat
     Events count only after `reference` (the moment the action counts from),
     so the follow-up that made a rule apply does not close it at once.
     """
-    found: list[tuple[datetime, str]] = []
+    # The reason is written for the earliest only: formatting a time costs more than finding it.
+    best: datetime | None = None
+    event_at: datetime | None = None  # the event that closes it (None: its own moment)
+    closing = ""
     if spec.from_ is not None:
-        at = window_moment(spec, derived)
-        if at is not None:
-            found.append((at, f"its window closed {at:%a %d %b %H:%M}"))
+        best = window_moment(spec, derived)
     for event in spec.on:
         times = [t for t in derived.events.get(event, ()) if reference is None or t > reference]
         if not times:
@@ -357,10 +358,13 @@ def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[dat
                        days=-ahead.days if ahead.days is not None else None,
                        business_days=-ahead.business_days if ahead.business_days is not None else None,
                        cal=derived.holidays)
-        found.append((at, f"{EVENTS[event]} ({times[0]:%a %d %b %H:%M})"))
-    if not found:
+        if best is None or at < best:  # on a tie the first found stays, its own moment before events
+            best, event_at, closing = at, times[0], event
+    if best is None:
         return None, None
-    return min(found, key=lambda pair: pair[0])
+    if event_at is None:
+        return best, f"its window closed {best:%a %d %b %H:%M}"
+    return best, f"{EVENTS[closing]} ({event_at:%a %d %b %H:%M})"
 
 
 def holiday_note(derived: Derived, country: str | None, subdivision: str | None) -> str:

@@ -365,22 +365,27 @@ def contradictions(f: Facts) -> list[tuple[tuple[str | int, ...], str, str]]:
 
 def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = None) -> Facts:
     """Validate facts given as a dict (or JSON text); raise :class:`FactsError` listing every problem."""
+    text: str | None = None
     if isinstance(data, (str, bytes)):
         if len(data) > LIMITS.file_bytes:
             raise FactsError(Problem(f"the facts are more than {LIMITS.file_bytes:,} bytes", file=file, code="too_large",
                                      hint="a facts document is a few KB: check that this is the right input"), source=file)
     else:
-        bounded = check_data(data)
-        if bounded is not None:
-            raise FactsError(bounded if doc is None else doc.problem(bounded.path, bounded.message, bounded.hint,
-                                                                     code=bounded.code), source=file)
+        text = _plainly_bounded(data)
+        if text is None:
+            bounded = check_data(data)
+            if bounded is not None:
+                raise FactsError(bounded if doc is None else doc.problem(bounded.path, bounded.message, bounded.hint,
+                                                                         code=bounded.code), source=file)
     try:
         if not isinstance(data, (str, bytes)):
-            # A time written without an offset is read in the company's zone (see when.py).
-            data = localize_naive_times(data, Facts)
-            # Python objects are validated in JSON mode, so ISO strings are accepted as times,
-            # exactly as from a file, while strictness still refuses "3" for 3.
-            data = json.dumps(data, default=_json_default, ensure_ascii=False)
+            if text is None or may_hold_naive_times(text):
+                # A time written without an offset is read in the company's zone (see when.py).
+                data = localize_naive_times(data, Facts)
+                # Python objects are validated in JSON mode, so ISO strings are accepted as times,
+                # exactly as from a file, while strictness still refuses "3" for 3.
+                text = _dumps(data)
+            data = text
         return Facts.model_validate_json(data)
     except TypeError as exc:
         raise FactsError(Problem(message=str(exc), file=file, hint="give plain values: text, numbers, true/false, "
@@ -392,6 +397,47 @@ def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = No
             problems.append(doc.problem(path, message, hint, code="contradiction") if doc is not None
                             else Problem(message=message, path=tuple(path), hint=hint, code="contradiction"))
         raise FactsError(problems, source=file) from None
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, default=_json_default, ensure_ascii=False)
+
+
+# A date-time without an offset as localize_naive_times rewrites it: the whole of a JSON string
+# (whitespace around it aside), so what follows it in JSON text is whitespace (raw, escaped or
+# non-ASCII) or the closing quote. Only ASCII digits: datetime.fromisoformat reads no others.
+_NAIVE_IN_TEXT = r'\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?=[\s"\\]|[^\x00-\x7f])'
+_NAIVE_STR = re.compile(_NAIVE_IN_TEXT, re.ASCII)
+_NAIVE_BYTES = re.compile(_NAIVE_IN_TEXT.encode("ascii"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def may_hold_naive_times(text: str | bytes) -> bool:
+    """False when JSON `text` holds no date-time without an offset: localize_naive_times would change nothing.
+
+    A search in C over the text instead of a walk over the data in Python (which cost more than
+    validating it); true for any text that may hold one, so that the walk then decides.
+    """
+    found = _NAIVE_BYTES.search(text) if isinstance(text, bytes) else _NAIVE_STR.search(text)
+    return found is not None
+
+
+def _plainly_bounded(data: Any) -> str | None:
+    """The JSON text of `data` when that alone shows it within every bound check_data checks, else None.
+
+    Every value takes at least a character of the text and every list or mapping an opening
+    bracket, so a short text with few brackets cannot break a bound: the walk over the data is
+    then not needed. Anything unusual (a value JSON cannot carry, a cycle, a lone surrogate)
+    gets None, and the checks and errors of the full path.
+    """
+    try:
+        text = _dumps(data)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if (len(text) > min(LIMITS.string_chars, LIMITS.items, LIMITS.nodes)
+            or text.count("[") + text.count("{") >= LIMITS.depth or _SURROGATE.search(text) is not None):
+        return None
+    return text
 
 
 def _contradictions_of(exc: ValidationError) -> list[tuple[Any, str, str]]:

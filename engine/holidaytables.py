@@ -17,6 +17,7 @@ names `holidays` gives for that year.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -112,6 +113,9 @@ class HolidayTable:
         self.subdivision = subdivision
         self._days: dict[date, str] = {}
         self._years: set[int] = set()
+        # The days of the years filled in that fall on a weekday, as sorted ordinals: counting the
+        # holidays between two days is then two bisections (businesstime's business-day arithmetic).
+        self._weekdays: list[int] = []
         self._lock = threading.Lock()
 
     def _fill(self, year: int) -> None:
@@ -128,6 +132,7 @@ class HolidayTable:
                 # as `holidays` itself merges two holidays on one day
                 self._days[day] = name if old is None or old == name else "; ".join(
                     sorted(set(old.split("; ")) | set(name.split("; "))))
+            self._weekdays = sorted(day.toordinal() for day in self._days if day.weekday() < 5)
             self._years.add(year)
 
     def __contains__(self, day: object) -> bool:
@@ -145,6 +150,16 @@ class HolidayTable:
         if day.year not in self._years:
             self._fill(day.year)
         return self._days.get(day, default)
+
+    def weekday_holidays(self, first: date, last: date) -> int:
+        """How many of the holidays from `first` to `last` (both included) fall on a weekday."""
+        if last < first:
+            return 0
+        for year in range(first.year, last.year + 1):
+            if year not in self._years:
+                self._fill(year)
+        days = self._weekdays
+        return bisect_right(days, last.toordinal()) - bisect_left(days, first.toordinal())
 
     def __repr__(self) -> str:
         where = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
