@@ -35,8 +35,8 @@ import orjson
 
 from .compiler import CompiledPack
 from .engine import Engine, resolve_at
-from .errors import FollowupError, InputError, PackNotFound, Problem
-from .facts import Facts, may_hold_naive_times, parse_facts
+from .errors import FactsError, FollowupError, InputError, PackNotFound, Problem
+from .facts import Facts, parse_facts
 from .when import localize_naive_times
 
 __all__ = ["BatchEvaluator", "evaluate_lines", "shared_evaluator", "PackSpec", "ENVELOPE_KEYS"]
@@ -170,14 +170,18 @@ def _facts(data: Any) -> Facts:
                                  code="not_facts"))
     try:
         text = orjson.dumps(data)
-        # A time written without an offset is read in the company's zone, as from a file or a dict (see
-        # when.py); the data is walked for such times only when its text may hold one.
-        if may_hold_naive_times(text):
-            text = orjson.dumps(localize_naive_times(data, Facts))
     except TypeError as exc:  # from a mapping built in Python: values JSON cannot carry
         raise InputError(Problem(str(exc), hint="give plain values: text, numbers, true/false, lists, mappings",
                                  code="type")) from None
-    return parse_facts(text)
+    try:
+        return parse_facts(text)
+    except FactsError:
+        # A time written without an offset is read in the company's zone, as from a file or a dict (see
+        # when.py). Valid facts have none (it is refused as naive), so only refused ones are walked for them.
+        localized = localize_naive_times(data, Facts)
+        if localized == data:
+            raise
+    return parse_facts(orjson.dumps(localized))
 
 
 def evaluate_lines(lines: Iterable[bytes | str | Mapping[str, Any]], pack: PackSpec | Sequence[PackSpec],

@@ -377,15 +377,24 @@ def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = No
             if bounded is not None:
                 raise FactsError(bounded if doc is None else doc.problem(bounded.path, bounded.message, bounded.hint,
                                                                          code=bounded.code), source=file)
+    refused: ValidationError | None = None
+    if text is not None:
+        # Times written with their offset, as machines write them, need no walk: text that validates
+        # has no time without one (it would be refused as naive), so the walk below would change nothing.
+        try:
+            return Facts.model_validate_json(text)
+        except ValidationError as exc:
+            refused = exc
     try:
         if not isinstance(data, (str, bytes)):
-            if text is None or may_hold_naive_times(text):
-                # A time written without an offset is read in the company's zone (see when.py).
-                data = localize_naive_times(data, Facts)
-                # Python objects are validated in JSON mode, so ISO strings are accepted as times,
-                # exactly as from a file, while strictness still refuses "3" for 3.
-                text = _dumps(data)
-            data = text
+            # A time written without an offset is read in the company's zone (see when.py).
+            localized = localize_naive_times(data, Facts)
+            if refused is not None and localized == data:
+                raise refused
+            data = localized
+            # Python objects are validated in JSON mode, so ISO strings are accepted as times,
+            # exactly as from a file, while strictness still refuses "3" for 3.
+            data = _dumps(data)
         return Facts.model_validate_json(data)
     except TypeError as exc:
         raise FactsError(Problem(message=str(exc), file=file, hint="give plain values: text, numbers, true/false, "
@@ -403,23 +412,7 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, default=_json_default, ensure_ascii=False)
 
 
-# A date-time without an offset as localize_naive_times rewrites it: the whole of a JSON string
-# (whitespace around it aside), so what follows it in JSON text is whitespace (raw, escaped or
-# non-ASCII) or the closing quote. Only ASCII digits: datetime.fromisoformat reads no others.
-_NAIVE_IN_TEXT = r'\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?=[\s"\\]|[^\x00-\x7f])'
-_NAIVE_STR = re.compile(_NAIVE_IN_TEXT, re.ASCII)
-_NAIVE_BYTES = re.compile(_NAIVE_IN_TEXT.encode("ascii"))
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def may_hold_naive_times(text: str | bytes) -> bool:
-    """False when JSON `text` holds no date-time without an offset: localize_naive_times would change nothing.
-
-    A search in C over the text instead of a walk over the data in Python (which cost more than
-    validating it); true for any text that may hold one, so that the walk then decides.
-    """
-    found = _NAIVE_BYTES.search(text) if isinstance(text, bytes) else _NAIVE_STR.search(text)
-    return found is not None
 
 
 def _plainly_bounded(data: Any) -> str | None:
