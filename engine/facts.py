@@ -409,7 +409,7 @@ def parse_facts(data: Any, *, file: str | None = None, doc: Document | None = No
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, default=_json_default, ensure_ascii=False)
+    return _ENCODER.encode(data)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -428,7 +428,8 @@ def _plainly_bounded(data: Any) -> str | None:
     except (TypeError, ValueError, RecursionError):
         return None
     if (len(text) > min(LIMITS.string_chars, LIMITS.items, LIMITS.nodes)
-            or text.count("[") + text.count("{") >= LIMITS.depth or _SURROGATE.search(text) is not None):
+            or text.count("[") + text.count("{") >= LIMITS.depth
+            or (not text.isascii() and _SURROGATE.search(text) is not None)):
         return None
     return text
 
@@ -445,6 +446,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()  # a naive one is then reported as lacking its offset
     raise TypeError(f"cannot represent {type(value).__name__} {value!r} in facts")
+
+
+# What json.dumps(data, default=_json_default, ensure_ascii=False) builds on every call, made once.
+_ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False)
 
 
 def load_facts(source: str | os.PathLike[str]) -> Facts:
