@@ -32,7 +32,7 @@ from .businesstime import (
 from .catalogue import EVENTS, SCHEDULED_EVENTS
 from .facts import Facts, Person
 
-__all__ = ["Derived", "Subject", "derive", "all_values", "due_moment", "window_moment", "expiry", "holiday_note", "local"]
+__all__ = ["Derived", "Subject", "Closing", "derive", "all_values", "due_moment", "window_moment", "expiry", "holiday_note", "local"]
 
 Value = bool | int | float | str | None
 
@@ -337,16 +337,47 @@ def window_moment(spec: Any, derived: Derived) -> datetime | None:
     return next_business_start(moment, derived.holidays)
 
 
-def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[datetime | None, str | None]:
+class Closing:
+    """Why a window closes, written out when it is read (``str(closing)``): its own moment or an event.
+
+    Only why-not reads it, for a rule whose window has closed; formatting the
+    time for every window of every new case cost more than finding the moment.
+    """
+
+    __slots__ = ("_at", "_event")
+
+    def __init__(self, event: str | None, at: datetime) -> None:
+        self._event = event  # None: the window's own moment; else the event (catalogue.EVENTS) that closed it
+        self._at = at
+
+    def __str__(self) -> str:
+        if self._event is None:
+            return f"its window closed {self._at:%a %d %b %H:%M}"
+        return f"{EVENTS[self._event]} ({self._at:%a %d %b %H:%M})"
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Closing):
+            return (self._event, self._at) == (other._event, other._at)
+        if isinstance(other, str):
+            return str(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[datetime | None, Closing | None]:
     """When an `expires` closes the window, and why: the earliest of its moment and its events.
 
     Events count only after `reference` (the moment the action counts from),
     so the follow-up that made a rule apply does not close it at once.
     """
-    # The reason is written for the earliest only: formatting a time costs more than finding it.
     best: datetime | None = None
     event_at: datetime | None = None  # the event that closes it (None: its own moment)
-    closing = ""
+    closing: str | None = None
     if spec.from_ is not None:
         best = window_moment(spec, derived)
     for event in spec.on:
@@ -364,9 +395,7 @@ def expiry(spec: Any, reference: datetime | None, derived: Derived) -> tuple[dat
             best, event_at, closing = at, times[0], event
     if best is None:
         return None, None
-    if event_at is None:
-        return best, f"its window closed {best:%a %d %b %H:%M}"
-    return best, f"{EVENTS[closing]} ({event_at:%a %d %b %H:%M})"
+    return best, Closing(closing, best if event_at is None else event_at)
 
 
 def holiday_note(derived: Derived, country: str | None, subdivision: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
@@ -16,6 +16,9 @@ from .facts import Facts
 from .packs import Due, Rule
 from .ranking import URGENCY_POINTS, order_by_dependency, rank
 from .results import Action, Advice, Target
+
+if TYPE_CHECKING:
+    from .derive import Closing
 
 __all__ = ["evaluate", "due_time", "subject_facts"]
 
@@ -176,14 +179,14 @@ class When:
     opens: datetime | None
     expires: datetime | None
     note: str | None
-    expired_because: str | None
+    expired_because: Closing | None  # str() writes it out
 
 
 # A ranked firing: (rule, person or None for the case, moments, urgency, score).
 Ranked = tuple[CompiledRule, Subject | None, When, str, int]
 
 
-def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, datetime | None, str | None]:
+def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, datetime | None, Closing | None]:
     """(opens, expires, why it expires): fixed for given facts, so memoised with them."""
     key = ("window", cr.window_key)
     hit = derived.memo.get(key)
