@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -63,8 +63,8 @@ class ServiceApp(Starlette):
             pack = advise_target(get_route_path(scope))
             if pack is not None:
                 try:
-                    status, headers, body = await self.advise_answer(_head(scope["headers"]), _asgi_chunks(receive),
-                                                                     pack, scope["path"])
+                    status, headers, body = await self.advise_answer(
+                        _head(scope["headers"]), lambda: self.read_chunks(_asgi_chunks(receive)), pack, scope["path"])
                 except ClientDisconnect:  # nobody to answer
                     return
                 await send({"type": "http.response.start", "status": status,
@@ -73,12 +73,13 @@ class ServiceApp(Starlette):
                 return
         await super().__call__(scope, receive, send)
 
-    async def advise_answer(self, head: tuple[str, str], chunks: AsyncIterator[bytes], pack: str,
+    async def advise_answer(self, head: tuple[str, str], read: Callable[[], Awaitable[bytes]], pack: str,
                             path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Status, headers and body answering a decision request ("" for `pack`: none in the path)."""
+        """Status, headers and body answering a decision request: `head` is its Content-Type and
+        Content-Length, `read` reads its body once `head` is accepted, `pack` is "" when the path names none."""
         try:
-            raw = await self.read_body(head, chunks)
-            return 200, _JSON_HEADERS, await self.advise_raw(raw, pack or None)
+            self.check_head(head)
+            return 200, _JSON_HEADERS, await self.advise_raw(await read(), pack or None)
         except ClientDisconnect:
             raise
         except Exception as exc:  # every failure is answered, as Starlette's handlers below do
@@ -87,15 +88,22 @@ class ServiceApp(Starlette):
                 exc = _internal(exc)
             return exc.status, _PROBLEM_HEADERS, orjson.dumps(exc.body(path))
 
-    async def read_body(self, head: tuple[str, str], chunks: AsyncIterator[bytes]) -> bytes:
-        """The request body, refused (415, 413) by its declared type and length before it is read."""
+    def check_head(self, head: tuple[str, str]) -> None:
+        """Refuse (415, 413) a body by its declared type and length, before it is read."""
         kind = head[0].split(";")[0].strip().lower()
         if kind != JSON and not kind.endswith("+json"):
             raise ServiceProblem("media-type", f"the body is sent as {kind or 'nothing'}: send JSON with "
                                  "Content-Type: application/json")
+        if head[1].isdigit() and int(head[1]) > self.config.max_body_bytes:
+            raise _too_large(self.config.max_body_bytes)
+
+    async def read_body(self, head: tuple[str, str], chunks: AsyncIterator[bytes]) -> bytes:
+        self.check_head(head)
+        return await self.read_chunks(chunks)
+
+    async def read_chunks(self, chunks: AsyncIterator[bytes]) -> bytes:
+        """A body of any declared length, refused (413) as soon as it is over the limit."""
         limit = self.config.max_body_bytes
-        if head[1].isdigit() and int(head[1]) > limit:
-            raise _too_large(limit)
         parts = []
         size = 0
         async for chunk in chunks:

@@ -76,10 +76,10 @@ class RSGIApp:
                 declared = headers.get("content-length", "")
                 # a declared length is checked against the limit before anything is read, and
                 # HTTP framing holds the body to it; only a body of unknown length is streamed
-                chunks = _whole(proto) if declared.isdigit() else _streamed(proto)
+                read = (lambda: _whole(proto)) if declared.isdigit() else (lambda: self.app.read_chunks(_streamed(proto)))
                 try:
                     status, answer_headers, body = await self.app.advise_answer(
-                        (headers.get("content-type", JSON), declared), chunks, pack, path)
+                        (headers.get("content-type", JSON), declared), read, pack, path)
                 except ClientDisconnect:  # nobody to answer
                     return
                 proto.response_bytes(status, [(k.decode(), v.decode()) for k, v in answer_headers], body)
@@ -127,12 +127,11 @@ class RSGIApp:
                 raise
 
 
-async def _whole(proto: _Protocol) -> AsyncIterator[bytes]:
+async def _whole(proto: _Protocol) -> bytes:
     try:
-        body = await proto()
+        return await proto()
     except RuntimeError:  # granian's RSGIProtocolClosed: the client went away
         raise ClientDisconnect() from None
-    yield body
 
 
 async def _streamed(proto: _Protocol) -> AsyncIterator[bytes]:
