@@ -294,7 +294,7 @@ def test_short_decisions_run_on_the_loop_and_long_ones_under_the_time_budget(tmp
     """Decision bodies up to --inline-bytes are evaluated on the event loop (no time budget: they are short);
     longer ones in a thread, cut at the budget like every other request."""
     crowd = {**facts, "interviewers": [{"name": f"Person {i}", "role": "interviewer", "email": f"p{i}@example.org"}
-                                       for i in range(100)]}  # ~7 KB, tens of ms to evaluate
+                                       for i in range(300)]}  # ~20 KB, a tenth of a second or more
     short = {"facts": facts, "pack": "proactive", "at": AT}
     assert len(json.dumps(short)) < 4000 < len(json.dumps({**short, "facts": crowd}))
     with running("--time-budget", "0.001", "--inline-bytes", "4000", log=tmp_path / "server.log") as s:
