@@ -17,20 +17,13 @@ on the ruamel path; libyaml itself stops at 1,000 levels of nesting.
 from __future__ import annotations
 
 import math
+import os
 import re
 from typing import Any
 
 from .limits import LIMITS, check_nodes, paired
 
-__all__ = ["AVAILABLE", "fast_load"]
-
-try:  # PyYAML is a dependency, but a platform without its compiled part gets the ruamel path only
-    import yaml  # type: ignore[import-untyped]
-    from yaml.cyaml import CParser  # type: ignore[import-untyped]
-
-    AVAILABLE = bool(getattr(yaml, "__with_libyaml__", False))
-except ImportError:  # pragma: no cover - depends on the platform's wheel
-    AVAILABLE = False
+__all__ = ["fast_load"]  # and AVAILABLE (see __getattr__)
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
@@ -61,18 +54,60 @@ class _Unsupported(Exception):
     """Not plain data (or not valid): let ruamel read it."""
 
 
-if AVAILABLE:
+_LOADER: Any = None  # the libyaml loader class, made when first needed: False when libyaml is missing
 
-    class _Resolver(yaml.resolver.BaseResolver):  # type: ignore[misc]
-        """Implicit types exactly as ruamel resolves them in YAML 1.2 (its own table, not a copy)."""
 
-    for _tag, _pattern, _first in YAML12_RESOLVERS:
-        _Resolver.add_implicit_resolver(_tag, re.compile(_pattern, YAML12_FLAGS), list(_first))
+def _loader_class() -> Any:
+    """PyYAML's C parser with ruamel's YAML 1.2 resolvers; imported on first use (a facts file read before,
+    and plain values, need no YAML library at all)."""
+    global _LOADER
+    if _LOADER is None:
+        try:  # PyYAML is a dependency, but a platform without its compiled part gets the ruamel path only
+            import yaml  # type: ignore[import-untyped]
+            from yaml.cyaml import CParser  # type: ignore[import-untyped]
+        except ImportError:  # pragma: no cover - depends on the platform's wheel
+            _LOADER = False
+            return _LOADER
+        if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - as above
+            _LOADER = False
+            return _LOADER
 
-    class _Loader(CParser, _Resolver):  # type: ignore[misc]
-        def __init__(self, text: str) -> None:
-            CParser.__init__(self, text)
-            _Resolver.__init__(self)
+        class _Resolver(yaml.resolver.BaseResolver):  # type: ignore[misc]
+            """Implicit types exactly as ruamel resolves them in YAML 1.2 (its own table, not a copy)."""
+
+        for tag, pattern, first in YAML12_RESOLVERS:
+            _Resolver.add_implicit_resolver(tag, re.compile(pattern, YAML12_FLAGS), list(first))
+
+        class _Loader(CParser, _Resolver):  # type: ignore[misc]
+            def __init__(self, text: str) -> None:
+                CParser.__init__(self, text)
+                _Resolver.__init__(self)
+
+        _LOADER = _Loader
+    return _LOADER
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AVAILABLE":  # whether libyaml can be used: asking imports PyYAML
+        return bool(_loader_class())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# A value such as `true`, `2026-11-24`, `GB` or `a@b.example` (what --what-if and the needs-info hint read):
+# one plain scalar, no indicator, space or comment, resolved with the same table as libyaml's result.
+_PLAIN_SCALAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+@/:-]{0,63}")
+_RESOLVERS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
+
+
+def _plain_scalar(text: str) -> tuple[bool, Any]:
+    if not _PLAIN_SCALAR.fullmatch(text) or text.endswith(":"):  # `a:` is a mapping
+        return False, None
+    if not _RESOLVERS:
+        _RESOLVERS.extend((tag, re.compile(pattern, YAML12_FLAGS), first) for tag, pattern, first in YAML12_RESOLVERS)
+    tag = next((t for t, regex, first in _RESOLVERS if text[0] in first and regex.match(text)), _STR)
+    if tag.endswith((":int", ":float")) and len(text) > LIMITS.number_digits:
+        return False, None  # the full reading reports it, located
+    return True, _scalar(tag, text, None)
 
 
 def fast_load(text: str, file: str | None) -> Any:
@@ -81,11 +116,28 @@ def fast_load(text: str, file: str | None) -> Any:
     Raises :class:`~followup.limits.LimitExceeded` when a bound is broken: the
     composed nodes are located, so no second reading is needed for that.
     """
-    if not AVAILABLE or "%YAML" in text or "\t" in text or _SPECIAL.search(text):
+    if "%YAML" in text or "\t" in text or _SPECIAL.search(text):
         # libyaml accepts tabs, and anchor names, in places ruamel refuses: files with tabs, anchors,
         # aliases or tags are rare enough that ruamel, the reference, reads every one of them
         return None
-    loader = _Loader(text)
+    simple, value = _plain_scalar(text)
+    if simple:
+        return value
+    key = _cache_key(file)
+    digest = ""
+    if key is not None:
+        from . import usercache
+
+        digest = usercache.file_digest(text.encode("utf-8", "surrogatepass"))
+        entry = usercache.read_entry(_KIND, key)
+        if isinstance(entry, dict) and entry.get("digest") == digest and "data" in entry:
+            return entry["data"]
+    loader_class = _loader_class()
+    if not loader_class:
+        return None
+    import yaml
+
+    loader = loader_class(text)
     try:
         try:
             root = loader.get_single_node()
@@ -96,11 +148,54 @@ def fast_load(text: str, file: str | None) -> Any:
         if root is None:
             return None
         check_nodes(root, file, LIMITS)
-        return _construct(root)
+        data = _construct(root)
     except _Unsupported:
         return None
     finally:
         loader.dispose()
+    if key is not None:
+        _remember(key, digest, data)
+    return data
+
+
+# --- the data of files read before --------------------------------------------------------------
+#
+# A facts file is read by every command, usually unchanged since the last one. Its data (plain
+# JSON values, within the bounds, as read above) is kept in the cache folder by the file's path
+# and used while the text has the same content hash: the next reading needs no YAML library.
+
+_KIND = "yaml"
+_CACHED_CHARS = 1_000_000  # larger files are read every time (and hardly ever met)
+
+
+def _cache_key(file: str | None) -> str | None:
+    if not file or file == "-" or file.startswith("<"):
+        return None
+    from .version import __version__
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamps = []
+    for module in ("fastyaml.py", "limits.py"):  # a changed reading in a source checkout rebuilds entries
+        try:
+            st = os.stat(os.path.join(here, module))
+            stamps.append(f"{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    where = os.path.abspath(file) if os.path.isfile(file) else file
+    return "\0".join([__version__, *stamps, where])
+
+
+def _remember(key: str, digest: str, data: Any) -> None:
+    import orjson
+
+    try:
+        if orjson.loads(orjson.dumps(data)) != data:  # NaN, infinities: not JSON values
+            return
+    except TypeError:  # keys that are not text, integers beyond 64 bits, lone surrogates
+        return
+    from . import usercache
+
+    usercache.write_entry(_KIND, key, {"digest": digest, "data": data})
 
 
 def _too_deep(exc: Any, file: str | None) -> None:
@@ -118,6 +213,8 @@ def _construct(root: Any) -> Any:
 
     Recursive, which is safe: check_nodes has bounded the depth.
     """
+    import yaml
+
     done: dict[int, Any] = {}
 
     def build(node: Any) -> Any:

@@ -8,12 +8,12 @@ import inspect
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, cast
 
 import pluggy
 
 from . import hookspecs
+from .entrypoints import Found, installed
 from .errors import PluginError
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "FollowupPluginManager", "PluginInfo", "make_plugin_manager",
@@ -86,18 +86,16 @@ def _register(pm: FollowupPluginManager, plugin: Any, name: str, info: PluginInf
     pm.origins[name] = info
 
 
-def _entry_points(allowed: set[str] | None) -> list[tuple[metadata.EntryPoint, metadata.Distribution]]:
-    found: dict[str, tuple[metadata.EntryPoint, metadata.Distribution]] = {}
-    for dist in metadata.distributions():
-        for ep in dist.entry_points:
-            if ep.group != ENTRY_POINT_GROUP or ep.name in found:  # a distribution can be on sys.path twice
-                continue
-            dist_name = dist.metadata["Name"] or ""
-            if allowed is not None and ep.name not in allowed and dist_name not in allowed:
-                continue
-            found[ep.name] = (ep, dist)
+def _entry_points(allowed: set[str] | None) -> list[Found]:
+    found: dict[str, Found] = {}
+    for ep in installed():
+        if ep.group != ENTRY_POINT_GROUP or ep.name in found:  # a distribution can be on sys.path twice
+            continue
+        if allowed is not None and ep.name not in allowed and ep.distribution not in allowed:
+            continue
+        found[ep.name] = ep
     if allowed:
-        provided = {n for ep, d in found.values() for n in (ep.name, d.metadata["Name"])}
+        provided = {n for ep in found.values() for n in (ep.name, ep.distribution)}
         missing = sorted(allowed - provided)
         if missing:
             raise PluginError(f"FOLLOWUP_LOAD_PLUGINS names {', '.join(missing)}, which no installed plugin provides: "
@@ -114,14 +112,16 @@ def make_plugin_manager(*, load_entrypoints: bool = True, extra: Iterable[Any] =
     for name in BUILTIN_PLUGINS:
         _register(pm, importlib.import_module(name), name, PluginInfo(name, "followup", __version__, True))
     if load_entrypoints:
-        for ep, dist in _entry_points(plugin_names_allowed()):
+        for ep in _entry_points(plugin_names_allowed()):
             try:
-                plugin = ep.load()
+                from importlib import metadata
+
+                plugin = metadata.EntryPoint(ep.name, ep.value, ep.group).load()
             except Exception as exc:
                 raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}; "
-                                  f"reinstall or uninstall {dist.metadata['Name']}, or leave it out with "
+                                  f"reinstall or uninstall {ep.distribution}, or leave it out with "
                                   "FOLLOWUP_LOAD_PLUGINS") from None
-            _register(pm, plugin, ep.name, PluginInfo(ep.name, dist.metadata["Name"], dist.version, False))
+            _register(pm, plugin, ep.name, PluginInfo(ep.name, ep.distribution, ep.version, False))
     for plugin in extra:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         _register(pm, plugin, name, PluginInfo(name, "", "", False))

@@ -21,7 +21,7 @@ Urgency = Literal["overdue", "today", "upcoming"]
 class Result(BaseModel):
     """Base of every result followup returns: frozen, JSON-serialisable (`.to_json()` where offered)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     @classmethod
     def _trusted(cls, values: dict[str, Any]) -> Self:

@@ -28,7 +28,9 @@ NOT_FOR_ADVICE = ("rich", "icalendar", "jinja2", "smtplib", "matplotlib", "follo
                   # ruamel reads files that are not plain YAML or are wrong, and rewrites files: not a valid file
                   "ruamel.yaml",
                   # holiday tables come from the cache folder once read (the hint asks about the country)
-                  "holidays")
+                  "holidays",
+                  # a facts file read before comes from the cache folder, plain values need no YAML library
+                  "yaml")
 
 PROBE = """
 import io, contextlib, json, sys
@@ -125,3 +127,57 @@ def test_the_cli_collects_garbage_less_often_but_still_collects() -> None:
     assert proc.returncode == 0, proc.stderr
     state = json.loads(proc.stdout.splitlines()[-1])
     assert state["enabled"] and 10_000 <= state["threshold"][0] <= 100_000
+
+
+def test_plain_values_read_without_libyaml_as_libyaml_reads_them() -> None:
+    from followup import fastyaml
+
+    samples = ["true", "False", "TRUE", "null", "Null", "~", "42", "0x1F", "0o17", "0b101", "1_000", "010", "3.5",
+               "1e3", "12:30", "2026-11-24", "2026-11-24T17:00:00+00:00", "GB", "a@b.example", "a:b", "http://x/y",
+               "yes", "no", "on", "NaN", "inf", "1" * 80, "x" * 70, "a_b", "0", "9" * 40]
+    for text in samples:
+        simple, value = fastyaml._plain_scalar(text)
+        loader = fastyaml._loader_class()(text)  # the libyaml reading
+        try:
+            expected = fastyaml._construct(loader.get_single_node())
+        finally:
+            loader.dispose()
+        if simple:
+            assert value == expected and type(value) is type(expected), text
+    for text in ("a: b", "a:", "- a", "[a]", "{a: 1}", "a #b", "'a'", "&a x", "a b", ".5", "-1", "@x", "|", ">"):
+        assert fastyaml._plain_scalar(text) == (False, None), text
+
+
+def test_a_facts_file_read_again_comes_from_the_cache_only_while_unchanged(tmp_path: Path) -> None:
+    from followup import fastyaml
+
+    path = tmp_path / "case.yaml"
+    path.write_text("company: {name: Acme}\nnotes: first\n")
+    first = fastyaml.fast_load(path.read_text(), str(path))
+    assert first == {"company": {"name": "Acme"}, "notes": "first"}
+    assert fastyaml.fast_load(path.read_text(), str(path)) == first
+    path.write_text("company: {name: Acme}\nnotes: second\n")
+    assert fastyaml.fast_load(path.read_text(), str(path))["notes"] == "second"
+    path.write_text("x: .nan\n")  # not a JSON value: read every time, never cached wrong
+    assert fastyaml.fast_load(path.read_text(), str(path))["x"] != fastyaml.fast_load(path.read_text(), str(path))["x"]
+
+
+def test_entry_points_are_read_again_when_something_is_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup import entrypoints
+
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    assert not [f for f in entrypoints.installed() if f.distribution == "followup-demo"]
+    info = site / "followup_demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: followup-demo\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[followup]\ndemo = followup_demo\n\n[pydantic]\nspy = followup_demo:spy\n")
+    found = [f for f in entrypoints.installed() if f.distribution == "followup-demo"]
+    assert sorted(found) == [("followup", "demo", "followup_demo", "followup-demo", "1.0"),
+                             ("pydantic", "spy", "followup_demo:spy", "followup-demo", "1.0")]
+    assert entrypoints.pydantic_has_plugins()  # so pydantic is left to load its plugin itself
+    import shutil
+
+    shutil.rmtree(info)
+    assert not [f for f in entrypoints.installed() if f.distribution == "followup-demo"]

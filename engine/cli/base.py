@@ -170,3 +170,6 @@ class LazyGroup(ColorGroup):
               is_eager=True, callback=_color_callback, help="Colour for every command: auto, always or never.")
 def cli() -> None:
     """Ranked next actions after a job interview, under the advice style of your choice."""
+    from ..entrypoints import skip_pydantic_scan
+
+    skip_pydantic_scan()  # before any command builds a model

@@ -1,0 +1,101 @@
+"""The entry points of the installed distributions, listed once per change of what is installed.
+
+Finding them reads the metadata of every distribution on ``sys.path`` (a
+hundred files in a typical environment): a few milliseconds on every start
+of `followup`, and as much again for pydantic, which looks for its own
+plugins the same way. The answer only changes when a distribution is
+installed, upgraded or removed, which adds, renames or removes its
+``*.dist-info`` folder and so changes the modification time of the folder
+on ``sys.path`` holding it. So the entry points of the groups below are kept
+in the cache folder (:mod:`followup.usercache`), keyed by ``sys.path`` and
+the modification time of each of its entries, and read again from the
+distributions whenever any of those changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import NamedTuple
+
+from . import usercache
+
+__all__ = ["GROUPS", "Found", "installed", "pydantic_has_plugins", "skip_pydantic_scan"]
+
+# followup's own plugins and pydantic's (whose search `skip_pydantic_scan` answers from the same listing).
+GROUPS = ("followup", "pydantic")
+_KIND = "entrypoints"
+_SETTLED_NS = 2_000_000_000
+
+
+class Found(NamedTuple):
+    """One entry point, with the distribution declaring it."""
+
+    group: str
+    name: str
+    value: str
+    distribution: str
+    version: str
+
+
+def _path_key() -> tuple[str, int]:
+    """The key of the listing, and the newest modification time (ns) among the sys.path entries."""
+    parts, newest = [], 0
+    for entry in sys.path:
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            mtime = -1
+        newest = max(newest, mtime)
+        parts.append(f"{os.path.abspath(entry or '.')}\0{mtime}")
+    return "\n".join([*GROUPS, *parts]), newest
+
+
+def _scan() -> list[Found]:
+    from importlib import metadata
+
+    found = []
+    for dist in metadata.distributions():
+        eps = [ep for ep in dist.entry_points if ep.group in GROUPS]
+        if eps:
+            name, version = dist.metadata["Name"] or "", dist.version or ""
+            found += [Found(ep.group, ep.name, ep.value, name, version) for ep in eps]
+    return found
+
+
+def installed() -> list[Found]:
+    """Every entry point of the groups in GROUPS, in the order of the distributions on sys.path."""
+    key, newest = _path_key()
+    cached = usercache.read_entry(_KIND, key)
+    if isinstance(cached, list):
+        try:
+            return [Found(*map(str, row)) for row in cached if isinstance(row, list) and len(row) == len(Found._fields)]
+        except TypeError:
+            pass
+    found = _scan()
+    # A folder changed within the file system's timestamp granularity of the reading could change again
+    # unseen: such a listing is not kept (as git treats "racily clean" files).
+    if _path_key()[0] == key and newest < time.time_ns() - _SETTLED_NS:
+        usercache.write_entry(_KIND, key, [list(f) for f in found])
+    return found
+
+
+def pydantic_has_plugins() -> bool:
+    return any(f.group == "pydantic" for f in installed())
+
+
+def skip_pydantic_scan() -> None:
+    """Tell pydantic there are no pydantic plugins when none is installed (it would read every distribution again).
+
+    Call it before the first model is built. With a plugin installed, or a
+    pydantic whose plugin loader differs, it does nothing: pydantic looks as usual.
+    """
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") or pydantic_has_plugins():
+        return
+    try:
+        from pydantic.plugin import _loader
+    except ImportError:  # pragma: no cover - a pydantic without plugins
+        return
+    if getattr(_loader, "_plugins", ()) is None and not getattr(_loader, "_loading_plugins", True):
+        _loader._plugins = {}
