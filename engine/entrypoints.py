@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import NamedTuple
+import types
+from typing import Any, NamedTuple
 
 from . import usercache
 
@@ -86,16 +87,38 @@ def pydantic_has_plugins() -> bool:
 
 
 def skip_pydantic_scan() -> None:
-    """Tell pydantic there are no pydantic plugins when none is installed (it would read every distribution again).
+    """Spare pydantic its search for pydantic plugins when none is installed (it would find none).
 
-    Call it before the first model is built. With a plugin installed, or a
-    pydantic whose plugin loader differs, it does nothing: pydantic looks as usual.
+    Its plugin loader imports importlib.metadata (and with it email, zipfile
+    and csv: a tenth of a `followup advise`) and reads every distribution's
+    metadata, for the first model built. While the listing above holds no
+    pydantic plugin, the loader is a stand-in answering "no plugins"; anything
+    else asked of it brings the real one. Call it before the first model is built.
     """
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") or pydantic_has_plugins():
+    if pydantic_has_plugins():
         return
-    try:
-        from pydantic.plugin import _loader
-    except ImportError:  # pragma: no cover - a pydantic without plugins
-        return
-    if getattr(_loader, "_plugins", ()) is None and not getattr(_loader, "_loading_plugins", True):
-        _loader._plugins = {}
+    loaded = sys.modules.get(_PYDANTIC_LOADER)
+    if loaded is None:
+        sys.modules[_PYDANTIC_LOADER] = _NoPydanticPlugins(_PYDANTIC_LOADER)
+    elif getattr(loaded, "_plugins", ()) is None and not getattr(loaded, "_loading_plugins", True):
+        loaded._plugins = {}  # type: ignore[attr-defined]  # already imported: only its search is spared
+
+
+_PYDANTIC_LOADER = "pydantic.plugin._loader"
+
+
+class _NoPydanticPlugins(types.ModuleType):
+    """pydantic's plugin loader while no pydantic plugin is installed."""
+
+    def get_plugins(self) -> tuple[()]:
+        return ()
+
+    def __getattr__(self, name: str) -> Any:
+        # Not what pydantic's schema validator asks: let the real loader answer (and stay).
+        if name.startswith("__"):  # what the import system looks for (__path__...): a plain module's answer
+            raise AttributeError(name)
+        if sys.modules.get(_PYDANTIC_LOADER) is self:
+            del sys.modules[_PYDANTIC_LOADER]
+        import importlib
+
+        return getattr(importlib.import_module(_PYDANTIC_LOADER), name)

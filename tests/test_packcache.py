@@ -134,7 +134,7 @@ def test_a_base_found_by_name_is_looked_up_again(tmp_path: Path, cache: Path, re
 
 def test_a_corrupt_foreign_or_shared_entry_is_ignored_and_rebuilt(cache: Path, readings: list[Path]) -> None:
     expected = advice("conservative")
-    (entry,) = cache.rglob("*.json")
+    (entry,) = (cache / "packs").glob("*.json")
     for damage in (b"", b"{\"format\": 1", b"[1, 2, 3]", b'{"format": 1, "key": "another", "data": {}}',
                    entry.read_bytes().replace(b'"rules"', b'"rulez"')):
         entry.write_bytes(damage)

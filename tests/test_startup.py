@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,9 @@ NOT_FOR_ADVICE = ("rich", "icalendar", "jinja2", "smtplib", "matplotlib", "follo
                   # holiday tables come from the cache folder once read (the hint asks about the country)
                   "holidays",
                   # a facts file read before comes from the cache folder, plain values need no YAML library
-                  "yaml")
+                  "yaml",
+                  # entry points are listed once per change of what is installed; pydantic is told it has no plugins
+                  "importlib.metadata", "email", "csv")
 
 PROBE = """
 import io, contextlib, json, sys
@@ -120,9 +123,9 @@ def test_help_lists_what_the_commands_themselves_say(width: int) -> None:
 
 def test_the_cli_collects_garbage_less_often_but_still_collects() -> None:
     """Start-up skips most young collections; a long command (serve, batch) must still free its cycles."""
-    code = ("import gc, json, sys\nfrom followup.cli import main\nsys.argv = ['followup', '--version']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(json.dumps({'enabled': gc.isenabled(), 'threshold': gc.get_threshold()}))")
+    code = ("import atexit, gc, json, sys\nfrom followup.cli import main\nsys.argv = ['followup', '--version']\n"
+            "atexit.register(lambda: print(json.dumps({'enabled': gc.isenabled(), 'threshold': gc.get_threshold()})))\n"
+            "main()\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     state = json.loads(proc.stdout.splitlines()[-1])
@@ -181,3 +184,63 @@ def test_entry_points_are_read_again_when_something_is_installed(tmp_path: Path,
 
     shutil.rmtree(info)
     assert not [f for f in entrypoints.installed() if f.distribution == "followup-demo"]
+
+
+EXIT_PROBE = """
+import atexit, sys, threading, time
+from pathlib import Path
+from followup.cli import main
+late = Path(sys.argv[1])
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[2] == "thread":
+    def write_late() -> None:
+        time.sleep(0.2)
+        late.write_text("written")
+    threading.Thread(target=write_late).start()
+sys.argv = ["followup", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("thread", ["thread", "alone"])
+def test_the_cli_ends_without_tearing_down_python_yet_runs_exit_handlers_and_waits_for_threads(
+        thread: str, tmp_path: Path) -> None:
+    """Commands end with os._exit after their output: atexit handlers, flushed output and threads still count."""
+    late = tmp_path / "late.txt"
+    ok = subprocess.run([sys.executable, "-c", EXIT_PROBE, str(late), thread, "advise",
+                         str(ROOT / "examples" / "just-after.yaml"), "--pack", "proactive", "--at", "2026-11-17T16:00"],
+                        capture_output=True, text=True, timeout=120,
+                        env={**os.environ, "FOLLOWUP_HOME": str(tmp_path / "home")})
+    assert ok.returncode == 0, ok.stderr
+    assert "Send a thank-you" in ok.stdout and ok.stdout.rstrip().endswith("exit handler ran")
+    assert late.exists() == (thread == "thread")
+    bad = subprocess.run([sys.executable, "-c", EXIT_PROBE, str(late), "alone", "advise", str(tmp_path / "none.yaml")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "cannot read facts" in bad.stderr and "exit handler ran" in bad.stdout
+
+
+def test_a_pydantic_plugin_installed_is_still_loaded_by_pydantic(tmp_path: Path) -> None:
+    """followup answers pydantic's plugin search only while no pydantic plugin is installed."""
+    site = tmp_path / "site"
+    info = site / "spy_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n")
+    seen = tmp_path / "seen.txt"
+    (site / "spy_plugin.py").write_text(
+        "import os\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        with open(os.environ['SPY_SEEN'], 'a') as f:\n"
+        "            f.write(path.name + '\\n')\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n")
+    env = {**os.environ, "PYTHONPATH": str(site), "SPY_SEEN": str(seen), "FOLLOWUP_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "followup", "advise", str(ROOT / "examples" / "just-after.yaml"), "--pack", "proactive",
+            "--at", "2026-11-17T16:00"]
+    for _ in range(2):  # the listing of entry points read afresh, then as kept (once its folders have settled)
+        if seen.exists():
+            seen.unlink()
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+        assert run.returncode == 0, run.stderr
+        assert "Facts" in seen.read_text().split()
