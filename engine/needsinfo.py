@@ -148,10 +148,10 @@ def unknowns(facts: Facts, at: datetime) -> list[_Unknown]:
 
 def country_of_zone(zone: str) -> str | None:
     """The country of an IANA time zone (tzdata's zone.tab), if the holiday tables know it."""
-    from importlib import resources
+    from .bundled import files
 
     try:
-        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+        text = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
     except (ModuleNotFoundError, OSError):
         try:
             with open("/usr/share/zoneinfo/zone.tab", encoding="utf-8") as fh:

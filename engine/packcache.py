@@ -62,9 +62,9 @@ def code_stamp() -> str:
     if _STAMP is None:
         here = Path(__file__).parent
         files = [here / f"{name}.py" for name in _CHECKERS]
-        from importlib import resources
+        from .bundled import files as bundled
 
-        files.append(Path(str(resources.files("followup.policies").joinpath("sources.yaml"))))
+        files.append(Path(str(bundled("followup.policies").joinpath("sources.yaml"))))
         parts = [__version__]
         for f in files:
             try:

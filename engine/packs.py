@@ -12,7 +12,6 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -362,7 +361,9 @@ def load_pack_file(source: str | os.PathLike[str], *, origin: str | None = None,
 
 def builtin_pack_paths() -> dict[str, Path]:
     """Built-in packs by name."""
-    root = resources.files("followup.policies")
+    from .bundled import files
+
+    root = files("followup.policies")
     out = {}
     for entry in root.iterdir():
         name = entry.name

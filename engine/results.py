@@ -141,9 +141,9 @@ class PackRef(Result):
 
 @functools.cache
 def _builtin_dir() -> str:
-    from importlib import resources
+    from .bundled import files
 
-    return os.path.normcase(os.path.abspath(str(resources.files("followup.policies"))))
+    return os.path.normcase(os.path.abspath(str(files("followup.policies"))))
 
 
 @functools.cache

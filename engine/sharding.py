@@ -26,6 +26,7 @@ are read in Python from then on.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -180,6 +181,41 @@ def plan(rules: Mapping[str, Expr]) -> tuple[list[dict[str, Expr]], list[str]]:
     return shards, python
 
 
+def planned_rulesets(rules: Mapping[str, Expr]) -> tuple[list[dict[str, Expr]], list[str]]:
+    """:func:`plan`, kept in the cache folder by the rules' content: planning is quadratic in the rules of a
+    ruleset, and the same pack is planned again by every command that starts."""
+    import orjson
+
+    from . import usercache
+    from .version import __version__
+
+    try:
+        text = orjson.dumps(rules)
+    except TypeError:  # not plain data: plan it every time
+        return plan(rules)
+    here = os.path.abspath(__file__)
+    try:
+        st = os.stat(here)
+        stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        stamp = "-"
+    limits = (RULES_PER_RULESET, LEAVES_PER_RULESET, LINKS_PER_RULESET, GROUPS_PER_RULE, STACK_PER_RULESET)
+    key = f"{__version__}\0{stamp}\0{limits}\0{usercache.file_digest(text)}"
+    kept = usercache.read_entry(_KIND, key)
+    if isinstance(kept, dict):
+        shards, python = kept.get("shards"), kept.get("python")
+        names = [n for shard in shards or () for n in shard] + list(python or ())
+        if (isinstance(shards, list) and isinstance(python, list) and sorted(names) == sorted(rules)
+                and all(isinstance(shard, list) and shard for shard in shards)):
+            return [{name: flat(rules[name]) for name in shard} for shard in shards], list(python)
+    planned, python = plan(rules)
+    usercache.write_entry(_KIND, key, {"shards": [list(shard) for shard in planned], "python": python})
+    return planned, python
+
+
+_KIND = "plans"
+
+
 class ShardedRuleset:
     """A pack's rules as a few durable-rules rulesets plus the rules read in Python.
 
@@ -190,7 +226,7 @@ class ShardedRuleset:
     def __init__(self, rules: Mapping[str, Expr], readings: Mapping[str, Reading]) -> None:
         self._rules = dict(rules)
         self._readings = dict(readings)
-        planned, python = plan(rules)
+        planned, python = planned_rulesets(rules)
         self._shards: list[tuple[Ruleset, tuple[str, ...]]] = []
         for shard in planned:
             try:

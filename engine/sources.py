@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .yamlio import load_document, plain
 
@@ -34,7 +33,9 @@ class Library:
 @lru_cache(maxsize=1)
 def library() -> Library:
     """The shipped source library (read once)."""
-    text = resources.files("followup.policies").joinpath("sources.yaml").read_text(encoding="utf-8")
+    from .bundled import files
+
+    text = files("followup.policies").joinpath("sources.yaml").read_text(encoding="utf-8")
     doc, problem = load_document(text, "sources.yaml")
     if problem is not None:  # a packaging bug, not user input
         raise RuntimeError(str(problem))

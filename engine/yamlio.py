@@ -11,7 +11,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -477,7 +476,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data if isinstance(data, bytes) else data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -494,6 +493,20 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new file of mode 0600 beside `target`, as tempfile.mkstemp makes it (without importing tempfile,
+    shutil, bz2 and lzma into every command that saves a file)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _umask() -> int:

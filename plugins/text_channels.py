@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +41,7 @@ class TerminalChannel(Channel):
         tty = bool(getattr(out, "isatty", lambda: False)())
         color = {"auto": None, "always": True, "never": False}[self.color]
         # The table needs room for five columns; below TABLE_WIDTH it wraps every cell into a tall column.
-        wide = tty and (self.width or shutil.get_terminal_size((80, 24)).columns) >= TABLE_WIDTH
+        wide = tty and (self.width or _columns()) >= TABLE_WIDTH
         style = self.style if self.style != "auto" else ("table" if wide else "list")
         if style == "list":
             if tty or color:
@@ -82,3 +81,9 @@ def followup_register_channels(register: Callable[[type[Channel]], None]) -> Non
     register(TerminalChannel)
     register(JsonChannel)
     register(MarkdownChannel)
+
+
+def _columns() -> int:
+    import shutil  # only on a terminal: shutil brings bz2 and lzma
+
+    return shutil.get_terminal_size((80, 24)).columns

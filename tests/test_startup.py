@@ -33,7 +33,9 @@ NOT_FOR_ADVICE = ("rich", "icalendar", "jinja2", "smtplib", "matplotlib", "follo
                   # a facts file read before comes from the cache folder, plain values need no YAML library
                   "yaml",
                   # entry points are listed once per change of what is installed; pydantic is told it has no plugins
-                  "importlib.metadata", "email", "csv")
+                  "importlib.metadata", "email", "csv",
+                  # bundled files are read from their folder; saving a file needs no tempfile (shutil, bz2, lzma)
+                  "importlib.resources", "zipfile", "tempfile", "shutil", "bz2", "lzma")
 
 PROBE = """
 import io, contextlib, json, sys
@@ -244,3 +246,51 @@ def test_a_pydantic_plugin_installed_is_still_loaded_by_pydantic(tmp_path: Path)
         run = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
         assert run.returncode == 0, run.stderr
         assert "Facts" in seen.read_text().split()
+
+
+def test_a_plan_is_kept_by_the_rules_and_the_limits_and_read_back_only_whole(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path: Path) -> None:
+    """Planning rulesets is quadratic; a pack planned before is read back, the same plan exactly."""
+    from followup import sharding
+    from followup.conditions import Test, to_durable
+
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(tmp_path / "cache"))
+    guard = {"k": "c"}
+    rules = {f"r{i}": {"$and": [guard, to_durable(Test("hours_since_interview", "ge", float(-i)), lambda f: "f0")]}
+             for i in range(200)}
+    fresh = sharding.plan(rules)
+    assert len(fresh[0]) >= 4  # several rulesets, so the order within and across them counts
+    assert sharding.planned_rulesets(rules) == fresh
+    real_plan = sharding.plan
+    monkeypatch.setattr(sharding, "plan", lambda r: pytest.fail("planned again"))
+    assert sharding.planned_rulesets(rules) == fresh
+    (entry,) = (tmp_path / "cache" / "plans").glob("*.json")
+    kept = json.loads(entry.read_text())
+    kept["data"]["shards"][0].pop()  # a rule lost: not a plan of these rules
+    entry.write_text(json.dumps(kept))
+    monkeypatch.setattr(sharding, "plan", real_plan)
+    assert sharding.planned_rulesets(rules) == fresh
+    monkeypatch.setattr(sharding, "STACK_PER_RULESET", 10**6)  # other limits, another plan
+    monkeypatch.setattr(sharding, "RULES_PER_RULESET", 10**6)
+    assert len(sharding.planned_rulesets(rules)[0]) == 1
+
+
+def test_bundled_folders_are_those_importlib_resources_names(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from followup.bundled import files
+
+    for package in ("followup.policies", "tzdata"):
+        assert Path(str(files(package))) == Path(str(resources.files(package)))
+    zipped = tmp_path / "bundle.zip"
+    import zipfile
+
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("zpkg/__init__.py", "")
+        z.writestr("zpkg/data.txt", "inside")
+    sys.path.insert(0, str(zipped))
+    try:
+        assert files("zpkg").joinpath("data.txt").read_text() == "inside"  # not a folder: importlib.resources
+    finally:
+        sys.path.remove(str(zipped))
+        sys.modules.pop("zpkg", None)
