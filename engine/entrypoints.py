@@ -1,15 +1,15 @@
 """The entry points of the installed distributions, listed once per change of what is installed.
 
 Finding them reads the metadata of every distribution on ``sys.path`` (a
-hundred files in a typical environment): a few milliseconds on every start
-of `followup`, and as much again for pydantic, which looks for its own
-plugins the same way. The answer only changes when a distribution is
-installed, upgraded or removed, which adds, renames or removes its
-``*.dist-info`` folder and so changes the modification time of the folder
-on ``sys.path`` holding it. So the entry points of the groups below are kept
-in the cache folder (:mod:`followup.usercache`), keyed by ``sys.path`` and
-the modification time of each of its entries, and read again from the
-distributions whenever any of those changed.
+hundred files in a typical environment, and importlib.metadata with email,
+zipfile and csv behind it): milliseconds on every start of `followup`, and
+as much again for pydantic, which looks for its own plugins the same way.
+The answer only changes when a distribution is installed, upgraded or
+removed, which adds, renames, removes or recreates its ``*.dist-info`` (or
+``*.egg-info``). So the entry points of the groups below are kept in the
+cache folder (:mod:`followup.usercache`), keyed by ``sys.path`` and the
+names and modification times of the metadata in each of its folders, and
+read again from the distributions whenever any of those changed.
 """
 
 from __future__ import annotations
@@ -41,15 +41,30 @@ class Found(NamedTuple):
 
 
 def _path_key() -> tuple[str, int]:
-    """The key of the listing, and the newest modification time (ns) among the sys.path entries."""
+    """The key of the listing (each sys.path entry with the names and times of the distributions' metadata in
+    it), and the newest of those times (ns)."""
     parts, newest = [], 0
     for entry in sys.path:
+        folder = entry or "."
+        found = []
         try:
-            mtime = os.stat(entry or ".").st_mtime_ns
-        except OSError:
-            mtime = -1
-        newest = max(newest, mtime)
-        parts.append(f"{os.path.abspath(entry or '.')}\0{mtime}")
+            with os.scandir(folder) as listing:
+                for item in listing:
+                    if item.name.endswith((".dist-info", ".egg-info")):
+                        try:
+                            mtime = item.stat().st_mtime_ns
+                        except OSError:
+                            mtime = -1
+                        newest = max(newest, mtime)
+                        found.append(f"{item.name}:{mtime}")
+        except OSError:  # a zip file (its own time counts) or a missing folder
+            try:
+                mtime = os.stat(folder).st_mtime_ns
+            except OSError:
+                mtime = -1
+            newest = max(newest, mtime)
+            found.append(f":{mtime}")
+        parts.append(f"{os.path.abspath(folder)}\0{','.join(sorted(found))}")
     return "\n".join([*GROUPS, *parts]), newest
 
 
@@ -75,7 +90,7 @@ def installed() -> list[Found]:
         except TypeError:
             pass
     found = _scan()
-    # A folder changed within the file system's timestamp granularity of the reading could change again
+    # Metadata changed within the file system's timestamp granularity of the reading could change again
     # unseen: such a listing is not kept (as git treats "racily clean" files).
     if _path_key()[0] == key and newest < time.time_ns() - _SETTLED_NS:
         usercache.write_entry(_KIND, key, [list(f) for f in found])
