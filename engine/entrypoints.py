@@ -14,6 +14,7 @@ read again from the distributions whenever any of those changed.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -38,6 +39,15 @@ class Found(NamedTuple):
     value: str
     distribution: str
     version: str
+
+    def load(self) -> Any:
+        """The object named, ``module`` or ``module:attr.attr`` (as importlib.metadata's EntryPoint.load,
+        without importing importlib.metadata)."""
+        module, _, attrs = self.value.partition(":")
+        obj = importlib.import_module(module.strip())
+        for attr in filter(None, attrs.split("[", 1)[0].strip().split(".")):
+            obj = getattr(obj, attr)
+        return obj
 
 
 def _path_key() -> tuple[str, int]:
@@ -134,6 +144,4 @@ class _NoPydanticPlugins(types.ModuleType):
             raise AttributeError(name)
         if sys.modules.get(_PYDANTIC_LOADER) is self:
             del sys.modules[_PYDANTIC_LOADER]
-        import importlib
-
         return getattr(importlib.import_module(_PYDANTIC_LOADER), name)

@@ -114,9 +114,7 @@ def make_plugin_manager(*, load_entrypoints: bool = True, extra: Iterable[Any] =
     if load_entrypoints:
         for ep in _entry_points(plugin_names_allowed()):
             try:
-                from importlib import metadata
-
-                plugin = metadata.EntryPoint(ep.name, ep.value, ep.group).load()
+                plugin = ep.load()
             except Exception as exc:
                 raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}; "
                                   f"reinstall or uninstall {ep.distribution}, or leave it out with "
