@@ -11,7 +11,7 @@ from typing import Any
 from . import sharding
 from .businesstime import CallWindow, parse_window
 from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
-from .conditions import Condition, Test, evaluate, facts_used, flatten, to_durable
+from .conditions import Condition, PlanItem, Test, because_plan, evaluate, facts_used, flatten, to_durable
 from .errors import PackError, Problem
 from .packs import PackFile, Rule, check_windows
 from .ranking import Enabling, enabling
@@ -54,6 +54,11 @@ class CompiledRule:
     def tests(self) -> tuple[tuple[Test, bool], ...]:
         """The condition's tests, flattened once for the because-trace."""
         return flatten(self.condition)
+
+    @cached_property
+    def because(self) -> tuple[PlanItem, ...]:
+        """The because-trace prepared for when this rule fires (conditions.because_plan)."""
+        return because_plan(self.condition)
 
     @cached_property
     def due_clock(self) -> time | None:

@@ -302,6 +302,50 @@ def explain(tests: Sequence[tuple[Test, bool]], values: Mapping[str, Any]) -> li
             for t, negated in tests for v in (values.get(t.fact),)]
 
 
+# One test of a because-plan: (text, fact, negated, held), where held is the test's outcome
+# when the rule fired (fixed: see because_plan) or the function that decides it from the value.
+PlanItem = tuple[str, str, bool, "bool | Callable[[Any], bool]"]
+
+
+def because_plan(cond: Condition | None) -> tuple[PlanItem, ...]:
+    """The because-trace of `cond` prepared once, for rules known to have fired.
+
+    When a rule fired its condition held, so every test reached only through
+    `all` (and at most one `not` just above it) held exactly when it is not
+    negated: the trace needs only its value. Tests under `any`, or under a
+    `not` of a group, are decided from the value at each evaluation.
+    """
+    out: list[PlanItem] = []
+
+    def walk(c: Condition, negated: bool, fixed: bool) -> None:
+        if isinstance(c, Test):
+            out.append((c.text, c.fact, negated, (not negated) if fixed else _checker(c)))
+        elif isinstance(c, Not):
+            walk(c.item, not negated, fixed and isinstance(c.item, Test))
+        else:
+            for item in c.items:
+                walk(item, negated, fixed and isinstance(c, All))
+
+    if cond is not None:
+        walk(cond, False, True)
+    return tuple(out)
+
+
+def _checker(t: Test) -> Callable[[Any], bool]:
+    if t.op == "present":
+        want = t.value
+        return lambda v: (v is not None) is want
+    compare, against = _COMPARE[t.op], t.value
+    return lambda v: v is not None and compare(v, against)
+
+
+def explain_fired(plan: Sequence[PlanItem], values: Mapping[str, Any]) -> list[Because]:
+    """The because-trace of a rule that fired, from its :func:`because_plan` (same result as :func:`explain`)."""
+    get = values.get
+    return [Because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
+            for text, fact, negated, held in plan for v in (get(fact),)]
+
+
 def trace(cond: Condition | None, values: Mapping[str, Any]) -> list[Because]:
     """Every test of the condition with the value it saw and whether it held."""
     return explain(flatten(cond), values)

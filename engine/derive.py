@@ -32,7 +32,8 @@ from .businesstime import (
 from .catalogue import EVENTS, SCHEDULED_EVENTS
 from .facts import Facts, Person
 
-__all__ = ["Derived", "Subject", "Closing", "derive", "all_values", "due_moment", "window_moment", "expiry", "holiday_note", "local"]
+__all__ = ["Derived", "Subject", "Closing", "MOVING", "derive", "all_values", "due_moment", "window_moment", "expiry",
+           "holiday_note", "local"]
 
 Value = bool | int | float | str | None
 
@@ -48,7 +49,10 @@ class Subject:
     values: dict[str, Value]
 
 
-@dataclass(frozen=True)
+# Not frozen: one is made per evaluation, and a frozen dataclass sets each field
+# through object.__setattr__ (about twice the cost). Nothing assigns to one after it
+# is made; plugins get a read-only view of its values (enrich.py).
+@dataclass(slots=True)
 class Derived:
     at: datetime  # evaluation time, in the company's time zone
     tz: ZoneInfo
@@ -130,6 +134,15 @@ def _business_days(st: _Static, start: date, today: date) -> int:
     n = business_days_between(start, today, st.holidays)
     st.memo[key] = (today, n)
     return n
+
+
+# The case values derive() computes from the evaluation time; every other case value
+# is fixed for given facts (evaluation builds the asserted facts around this split).
+MOVING = frozenset({
+    "hours_since_interview", "days_since_interview", "business_days_since_interview", "interview.same_day",
+    "decision.days_past", "decision.passed", "follow_ups.days_since_last", "follow_ups.business_days_since_last",
+    "outcome.hours_since", "second_round.hours_until", "second_round.done", "offer.hours_left",
+})
 
 
 def derive(facts: Facts, at: datetime) -> Derived:

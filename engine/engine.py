@@ -14,7 +14,7 @@ from .discovery import ENV_VAR, PackLocation, discover, env_entries, find
 from .enrich import enricher
 from .evaltime import EvalTime, evaluation_time, load_with_time
 from .evaluation import evaluate
-from .facts import Facts
+from .facts import YEARS, Facts
 from .inheritance import ResolvedPack, load_resolved
 from .inputs import FactsInput, coerce_facts, resolve_at
 from .packcache import load_cached
@@ -85,9 +85,10 @@ class Engine:
         # evaluation costs. The answer only changes when FOLLOWUP_PACKS_PATH changes, a
         # file is added to or removed from one of its folders, or a file of the pack's
         # chain is edited; those are a few stats (one for a built-in pack).
-        text = os.fspath(pack)
+        text = pack if pack.__class__ is str else os.fspath(pack)
         env = os.environ.get(ENV_VAR, "")
-        key = (text, env, "" if os.path.isabs(text) or not is_pack_path(text) else os.getcwd())
+        # a relative path means another file after a chdir; a name or an absolute path does not
+        key = (text, env, os.getcwd() if is_pack_path(text) and not os.path.isabs(text) else "")
         hit = self._selected.get(key)
         if hit is not None and _fresh(hit[0]):
             return hit[1]
@@ -128,6 +129,13 @@ class Engine:
         (`advice.at_source` says which). A time before the interview ended is
         a :class:`FactsError`.
         """
+        if (at.__class__ is datetime and facts.__class__ is Facts and at.utcoffset() is not None
+                and _YEAR_MIN < at.year < _YEAR_MAX and at >= facts.interview.end):
+            # The hot path (plans, batches, services): a time given, well inside the calendar and
+            # after the interview, needs nothing of evaluation_time(); derive() reads it in the
+            # company's time zone, as evaluation_time() would have.
+            return evaluate(self.load_pack(pack), facts, at, explain=explain,
+                            enrich=enricher(self.pm))
         if isinstance(at, EvalTime):
             f, when = coerce_facts(facts), at
         elif at is None and _is_path(facts):
@@ -196,6 +204,9 @@ class Engine:
         return deliver(self.channels(), advice, to, facts=f, explain=explain, resend=resend, outbox=outbox,
                        stdout=stdout, pm=self.pm)
 
+
+# Strictly inside the years facts may have, so no time zone can carry the time out of them.
+_YEAR_MIN, _YEAR_MAX = YEARS
 
 Stamps = tuple[tuple[str, int], ...]
 _CACHE_SIZE = 128  # packs an engine keeps compiled; a service fed endless pack files stays bounded

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
-from .conditions import Because
-from .conditions import explain as because_trace
-from .derive import Derived, Subject, all_values, derive, due_moment, expiry, holiday_note, local, window_moment
+from .conditions import explain_fired
+from .derive import MOVING, Derived, Subject, all_values, derive, due_moment, expiry, holiday_note, window_moment
 from .facts import Facts
 from .packs import Due, Rule
 from .ranking import URGENCY_POINTS, order_by_dependency, rank
@@ -39,48 +38,96 @@ def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | No
 
     No `sid`: durable puts a fact without one in session "0", the one session each ruleset uses.
     """
-    out: list[tuple[Subject | None, dict[str, Any]]] = []
+    lay = _layout(cp, derived, moving=None)
+    subjects: list[Subject | None] = [None] if lay.case is not None else []
+    subjects += [s for s, _, _ in lay.people]
+    return list(zip(subjects, _asserted(lay, derived), strict=True))
+
+
+Pairs = tuple[tuple[str, str], ...]  # (case value name, durable field)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The facts asserted for one pack layout, as far as they are fixed for given facts.
+
+    An evaluation copies each template and adds the values that move with
+    the evaluation time (derive.MOVING): a dozen instead of every field.
+    """
+
+    case: dict[str, Any] | None  # the case fact's template (None: the pack has no case rules)
+    case_moving: Pairs
+    # per person: the subject, its fact's template, and the case values it reads that move
+    people: list[tuple[Subject, dict[str, Any], Pairs]]
+    # per fact id: the person (None for the case) and what ranking reads of them (name, hiring manager, contact)
+    ranking: dict[str, tuple[Subject | None, str | None, int, int]]
+
+
+def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = MOVING) -> _Layout:
+    """Made once per facts and field layout, kept in the facts' memo.
+
+    `moving`: the case values that change between evaluations; None when
+    plugins may have changed any of them (enrich.py), so all are read each time.
+    """
+    key = (cp.layout, moving is None)
+    hit: _Layout | None = derived.memo.get(key)
+    if hit is not None:
+        return hit
     case = derived.case
+
+    def split(pairs: Pairs) -> tuple[dict[str, Any], Pairs]:
+        fixed = {f: case[name] for name, f in pairs
+                 if moving is not None and name not in moving and case[name] is not None}
+        return fixed, tuple((name, f) for name, f in pairs if moving is None or name in moving)
+
+    case_template: dict[str, Any] | None = None
+    case_moving: Pairs = ()
     if cp.has_case_rules:
-        fact: dict[str, Any] = {"id": "s0", "k": "c"}
-        for name, f in cp.case_fields:
+        fixed, case_moving = split(cp.case_fields)
+        case_template = {"id": "s0", "k": "c", **fixed}
+    people = []
+    ranking: dict[str, tuple[Subject | None, str | None, int, int]] = {"s0": _CASE}
+    if cp.has_person_rules:
+        shared: dict[Pairs, tuple[dict[str, Any], Pairs]] = {}
+        for i, s in enumerate(derived.subjects, start=1):
+            sid = f"s{i}"
+            template: dict[str, Any] = {"id": sid, "k": "i" if s.group == "interviewers" else "a",
+                                        "p": True, "hm": s.hiring_manager, "dc": s.decision_contact}
+            values = s.values
+            for name, f in cp.person_fields:
+                if name in values and values[name] is not None:
+                    template[f] = values[name]
+            from_case = tuple((name, f) for name, f in cp.person_fields if name not in values)
+            if from_case not in shared:  # every person reads the same case values: split them once
+                shared[from_case] = split(from_case)
+            fixed, moves = shared[from_case]
+            template.update(fixed)
+            people.append((s, template, moves))
+            ranking[sid] = (s, s.person.name, 0 if s.hiring_manager else 1, 0 if s.decision_contact else 1)
+    hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking)
+    return hit
+
+
+def _asserted(lay: _Layout, derived: Derived) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    case = derived.case
+    if lay.case is not None:
+        fact = lay.case.copy()
+        for name, f in lay.case_moving:
             v = case[name]
             if v is not None:
                 fact[f] = v
-        out.append((None, fact))
-    if cp.has_person_rules:
-        # A person's own values are fixed for given facts: each person's fact starts from a copy
-        # of a template made once per facts and field layout; the case values, which move with
-        # the evaluation time (and plugins), are read once and added to every person's fact.
-        people = derived.memo.get(cp.layout)
-        if people is None:
-            people = derived.memo[cp.layout] = _person_templates(cp, derived.subjects)
-        shared: dict[str, Any] = {}
-        last: tuple[tuple[str, str], ...] | None = None
-        for s, template, from_case in people:
-            if from_case is not last:
-                shared = {f: v for name, f in from_case if (v := case[name]) is not None}
-                last = from_case
-            fact = template.copy()
-            fact.update(shared)
-            out.append((s, fact))
-    return out
-
-
-def _person_templates(cp: CompiledPack, subjects: tuple[Subject, ...]
-                      ) -> list[tuple[Subject, dict[str, Any], tuple[tuple[str, str], ...]]]:
-    """Per person: the fact without its case values, and the (fact, field) pairs read from the case."""
-    out = []
-    split: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
-    for i, s in enumerate(subjects, start=1):
-        template: dict[str, Any] = {"id": f"s{i}", "k": "i" if s.group == "interviewers" else "a",
-                                    "p": True, "hm": s.hiring_manager, "dc": s.decision_contact}
-        values = s.values
-        for name, f in cp.person_fields:
-            if name in values and values[name] is not None:
-                template[f] = values[name]
-        from_case = tuple((name, f) for name, f in cp.person_fields if name not in values)
-        out.append((s, template, split.setdefault(from_case, from_case)))  # one tuple when all agree
+        out.append(fact)
+    # the case values a person's fact reads are read once and added to every person's fact
+    shared: dict[str, Any] = {}
+    last: Pairs | None = None
+    for _, template, moves in lay.people:
+        if moves is not last:
+            shared = {f: v for name, f in moves if (v := case[name]) is not None}
+            last = moves
+        fact = template.copy()
+        fact.update(shared)
+        out.append(fact)
     return out
 
 
@@ -90,11 +137,8 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     derived = derive(facts, at)
     if enrich is not None:
         derived = enrich(facts, derived)
-    asserted = subject_facts(cp, derived)
-    # Per fact id: the person (None for the case) and what ranking reads of them.
-    people = {fact["id"]: (subject, subject.person.name, 0 if subject.hiring_manager else 1,
-                           0 if subject.decision_contact else 1) if subject is not None else _CASE
-              for subject, fact in asserted}
+    lay = _layout(cp, derived, moving=None if enrich is not None else MOVING)
+    people = lay.ranking
     now = derived.at
     today = now.date()
     by_name = cp.by_name
@@ -104,7 +148,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     # sort key (see ranking.py) are inlined, and result objects are built
     # only for the actions that survive ranking. dict.fromkeys drops the
     # repeats of a rule whose `$or` fired once per true branch, keeping the order.
-    for name, sid in dict.fromkeys(cp.ruleset.fire([fact for _, fact in asserted])):
+    for name, sid in dict.fromkeys(cp.ruleset.fire(_asserted(lay, derived))):
         cr = by_name[name]
         rule = cr.rule
         subject, who, hm, dc = people[sid]
@@ -131,31 +175,61 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
                            (cr, subject, when, urg, points)))
     ranked = rank(candidates)
     enablers = cp.enablers
-    if any(item[0].name in enablers for item in ranked):
+    if enablers and not enablers.isdisjoint([item[0].name for item in ranked]):
         ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
     values: dict[int, Any] = {}
     actions = []
+    local_tz = derived.local_tz
+    skeletons = memo.get("actions")
+    if skeletons is None:
+        skeletons = memo["actions"] = {}
     for i, (cr, subject, when, urg, points) in enumerate(ranked, start=1):
         because = None
         if explain:
             key = id(subject)
-            if key not in values:
-                values[key] = all_values(derived, subject)
-            because = because_trace(cr.tests, values[key])
-        # A target is the same for every evaluation of these facts (frozen, so shared);
-        # the subject lives as long as the memo, so its id stays its own.
-        tkey = ("target", id(subject), cr.rule.target)
-        target = memo.get(tkey)
-        if target is None:
-            target = memo[tkey] = _target(cr.rule.target, subject)
-        actions.append(_action(i, cr, target, when, urg, points, cp, because, derived))
-    return Advice._trusted({
+            seen = values.get(key)
+            if seen is None:
+                seen = values[key] = all_values(derived, subject)
+            because = explain_fired(cr.because, seen)
+        # What an action says that is fixed for given facts and rule, made once: the
+        # rule is kept alongside because its id may be reused once a pack is dropped.
+        same = skeletons.get((id(cr), id(subject)))
+        if same is None or same[0] is not cr:
+            same = skeletons[id(cr), id(subject)] = _fixed(cr, subject, cp, memo)
+        _, rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = same
+        due = when.due
+        actions.append(_new_action({  # in the order of Action's fields
+            "rank": i,
+            "rule": rule_id,
+            "pack": pack,
+            "layer": layer,
+            "kind": kind,
+            "avoid": avoid,
+            "title": title,
+            "target": target,
+            "channel": channel,
+            "priority": priority,
+            "score": points,
+            "urgency": urg,
+            "due": due,
+            "suggested_at": when.suggested,
+            "opens": when.opens,
+            "expires": when.expires,
+            "due_note": when.note,
+            "due_local": due.astimezone(local_tz) if local_tz is not None and due is not None else None,
+            "suggested_local": (when.suggested.astimezone(local_tz) if local_tz is not None
+                                and when.suggested is not None else None),
+            "rationale": rationale,
+            "sources": list(sources),
+            "because": because,
+        }))
+    return _new_advice({
         "schema_version": 1,
         "candidate": facts.candidate.name,
         "position": facts.position.title,
         "company": facts.position.company,
         "timezone": facts.position.timezone,
-        "candidate_timezone": str(derived.local_tz) if derived.local_tz else None,
+        "candidate_timezone": str(local_tz) if local_tz else None,
         "at": now,
         "at_source": "given",
         "notices": [],
@@ -164,6 +238,10 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         "actions": actions,
         "notes": [holiday_note(derived, facts.position.country, facts.position.subdivision)],
     })
+
+
+_new_action = Action._trusted
+_new_advice = Advice._trusted
 
 
 # What ranking reads of the case fact's subject: no person, leads the hiring-manager and contact order.
@@ -284,38 +362,20 @@ def _enabler(cp: CompiledPack) -> Callable[[Ranked, Ranked], bool]:
 _WHO = {"company": "the company", "self": "yourself"}
 
 
+def _fixed(cr: CompiledRule, subject: Subject | None, cp: CompiledPack, memo: dict[Any, Any]) -> tuple[Any, ...]:
+    """The fields of an action that depend only on its rule and person (see evaluate)."""
+    rule = cr.rule
+    # A target is the same for every rule and pack aiming at this person (frozen, so shared).
+    tkey = ("target", id(subject), rule.target)
+    target = memo.get(tkey)
+    if target is None:
+        target = memo[tkey] = _target(rule.target, subject)
+    return (cr, rule.id, cr.pack or cp.file.pack.name, cr.layer, rule.action, rule.avoid,
+            cr.title(target.name or _WHO[target.kind]), target, rule.channel, rule.priority, cr.rationale, cr.sources)
+
+
 def _target(kind: str, subject: Subject | None) -> Target:
     if subject is None:
         return Target._trusted({"kind": kind, "name": None, "title": None, "email": None, "role": None})
     p = subject.person
     return Target._trusted({"kind": kind, "name": p.name, "title": p.title, "email": p.email, "role": p.role})
-
-
-def _action(rank: int, cr: CompiledRule, target: Target, when: When, urg: str, points: int, cp: CompiledPack,
-            because: list[Because] | None, derived: Derived) -> Action:
-    rule = cr.rule
-    local_tz = derived.local_tz
-    return Action._trusted({  # in the order of Action's fields
-        "rank": rank,
-        "rule": rule.id,
-        "pack": cr.pack or cp.file.pack.name,
-        "layer": cr.layer,
-        "kind": rule.action,
-        "avoid": rule.avoid,
-        "title": cr.title(target.name or _WHO[target.kind]),
-        "target": target,
-        "channel": rule.channel,
-        "priority": rule.priority,
-        "score": points,
-        "urgency": urg,
-        "due": when.due,
-        "suggested_at": when.suggested,
-        "opens": when.opens,
-        "expires": when.expires,
-        "due_note": when.note,
-        "due_local": local(when.due, derived) if local_tz is not None else None,
-        "suggested_local": local(when.suggested, derived) if local_tz is not None else None,
-        "rationale": cr.rationale,
-        "sources": list(cr.sources),
-        "because": because,
-    })

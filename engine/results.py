@@ -33,20 +33,21 @@ class Result(BaseModel):
         caller hands over a fresh one), in field order as validation would
         leave it. Equality and serialisation are unaffected.
         """
-        obj = cls.__new__(cls)
-        setattr_ = object.__setattr__
-        setattr_(obj, "__dict__", values)
+        obj = _new(cls)
+        _set(obj, "__dict__", values)
         # One set per class is safe to share: frozen models never mutate it and
         # model_copy copies it before updating.
         fields_set = _FIELDS_SET.get(cls)
         if fields_set is None:
             fields_set = _FIELDS_SET[cls] = set(cls.__pydantic_fields__)
-        setattr_(obj, "__pydantic_fields_set__", fields_set)
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        _set(obj, "__pydantic_fields_set__", fields_set)
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
         return obj
 
 
+_new = object.__new__  # BaseModel has no __new__ of its own
+_set = object.__setattr__  # frozen models refuse their own __setattr__
 _FIELDS_SET: dict[type[BaseModel], set[str]] = {}
 
 

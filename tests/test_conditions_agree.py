@@ -97,6 +97,27 @@ def test_durable_and_python_agree(rules: list, facts: list[dict], batch: int) ->
         ruleset.close()
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cond=conditions, facts=fact_sets(12))
+def test_the_prepared_trace_of_a_fired_rule_is_the_full_trace(cond: c.Condition, facts: list[dict]) -> None:
+    # An evaluation builds the trace of a rule that fired from a plan in which the
+    # outcome of a test reached only through `all` is taken as given (the rule
+    # fired, so it held); the trace must be what reading every test would give.
+    plan = c.because_plan(cond)
+    held = [values for values in facts if evaluate(cond, values)]
+    for values in held:
+        assert c.explain_fired(plan, values) == c.trace(cond, values), (cond, values)
+
+
+def test_a_plan_reads_values_only_where_the_outcome_is_open() -> None:
+    a, b, d = c.Test("hours_since_interview", "lt", 24), c.Test("thank_you.sent", "eq", True), \
+        c.Test("decision.passed", "eq", True)
+    plan = c.because_plan(All((a, Not(b), Any_((d, a)), Not(All((a, b))))))
+    fixed = [held for _, _, _, held in plan]
+    assert fixed[:2] == [True, False]  # under `all` (and one `not`): decided by the rule having fired
+    assert all(callable(h) for h in fixed[2:])  # under `any`, or a `not` of a group: read from the value
+
+
 def test_batch_whose_last_fact_matches_nothing_still_reports_earlier_firings() -> None:
     # durable-rules' status code describes only the last fact of a batch.
     ruleset = Ruleset({"r0": {"$and": [{"k": "c"}, {"a": 1}]}})
