@@ -191,6 +191,11 @@ class CompiledPack:
         return f"asserted|{self.case_fields!r}|{self.person_fields!r}|{self.has_case_rules}|{self.has_person_rules}"
 
     @cached_property
+    def layout_keys(self) -> tuple[tuple[str, bool], tuple[str, bool]]:
+        """Memo keys of the asserted facts' templates: as derived, and after plugins changed values."""
+        return (self.layout, False), (self.layout, True)
+
+    @cached_property
     def ref(self) -> PackRef:
         """What advice says about this pack (one frozen object shared by every evaluation)."""
         p = self.file.pack

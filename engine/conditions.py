@@ -302,9 +302,10 @@ def explain(tests: Sequence[tuple[Test, bool]], values: Mapping[str, Any]) -> li
             for t, negated in tests for v in (values.get(t.fact),)]
 
 
-# One test of a because-plan: (text, fact, negated, held), where held is the test's outcome
-# when the rule fired (fixed: see because_plan) or the function that decides it from the value.
-PlanItem = tuple[str, str, bool, "bool | Callable[[Any], bool]"]
+# One test of a because-plan: (text, fact, negated, held, personal), where held is the test's
+# outcome when the rule fired (fixed: see because_plan) or the function that decides it from
+# the value, and personal says the fact is one of the person's (person.*), not the case's.
+PlanItem = tuple[str, str, bool, "bool | Callable[[Any], bool]", bool]
 
 
 def because_plan(cond: Condition | None) -> tuple[PlanItem, ...]:
@@ -319,7 +320,7 @@ def because_plan(cond: Condition | None) -> tuple[PlanItem, ...]:
 
     def walk(c: Condition, negated: bool, fixed: bool) -> None:
         if isinstance(c, Test):
-            out.append((c.text, c.fact, negated, (not negated) if fixed else _checker(c)))
+            out.append((c.text, c.fact, negated, (not negated) if fixed else _checker(c), FACTS[c.fact].person))
         elif isinstance(c, Not):
             walk(c.item, not negated, fixed and isinstance(c.item, Test))
         else:
@@ -339,11 +340,12 @@ def _checker(t: Test) -> Callable[[Any], bool]:
     return lambda v: v is not None and compare(v, against)
 
 
-def explain_fired(plan: Sequence[PlanItem], values: Mapping[str, Any]) -> list[Because]:
-    """The because-trace of a rule that fired, from its :func:`because_plan` (same result as :func:`explain`)."""
-    get = values.get
+def explain_fired(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mapping[str, Any]) -> list[Because]:
+    """The because-trace of a rule that fired, from its :func:`because_plan`: the same as
+    :func:`explain` over the case's values updated with the person's (derive.all_values)."""
+    case_get, person_get = case.get, person.get
     return [Because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
-            for text, fact, negated, held in plan for v in (get(fact),)]
+            for text, fact, negated, held, personal in plan for v in ((person_get if personal else case_get)(fact),)]
 
 
 def trace(cond: Condition | None, values: Mapping[str, Any]) -> list[Because]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
 from .conditions import explain_fired
-from .derive import MOVING, Derived, Subject, all_values, derive, due_moment, expiry, holiday_note, window_moment
+from .derive import MOVING, Derived, Subject, derive, due_moment, expiry, holiday_note, window_moment
 from .facts import Facts
 from .packs import Due, Rule
 from .ranking import URGENCY_POINTS, order_by_dependency, rank
@@ -69,7 +69,7 @@ def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = 
     `moving`: the case values that change between evaluations; None when
     plugins may have changed any of them (enrich.py), so all are read each time.
     """
-    key = (cp.layout, moving is None)
+    key = cp.layout_keys[moving is None]
     hit: _Layout | None = derived.memo.get(key)
     if hit is not None:
         return hit
@@ -177,20 +177,14 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     enablers = cp.enablers
     if enablers and not enablers.isdisjoint([item[0].name for item in ranked]):
         ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
-    values: dict[int, Any] = {}
+    case = derived.case
     actions = []
     local_tz = derived.local_tz
     skeletons = memo.get("actions")
     if skeletons is None:
         skeletons = memo["actions"] = {}
     for i, (cr, subject, when, urg, points) in enumerate(ranked, start=1):
-        because = None
-        if explain:
-            key = id(subject)
-            seen = values.get(key)
-            if seen is None:
-                seen = values[key] = all_values(derived, subject)
-            because = explain_fired(cr.because, seen)
+        because = explain_fired(cr.because, case, subject.values if subject is not None else _NONE) if explain else None
         # What an action says that is fixed for given facts and rule, made once: the
         # rule is kept alongside because its id may be reused once a pack is dropped.
         same = skeletons.get((id(cr), id(subject)))
@@ -246,6 +240,7 @@ _new_advice = Advice._trusted
 
 # What ranking reads of the case fact's subject: no person, leads the hiring-manager and contact order.
 _CASE: tuple[None, None, int, int] = (None, None, 0, 0)
+_NONE: dict[str, Any] = {}  # the person values of the case: none (never written)
 
 
 @dataclass(frozen=True, slots=True)
