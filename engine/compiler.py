@@ -186,6 +186,14 @@ class CompiledPack:
         return frozenset(e for e, _ in self.enabling)
 
     @cached_property
+    def may_enable(self) -> dict[str, frozenset[str]]:
+        """Per enabler rule, the rules it may enable (ranking.order_by_dependency moves it before them)."""
+        out: dict[str, set[str]] = {}
+        for e, a in self.enabling:
+            out.setdefault(e, set()).add(a)
+        return {e: frozenset(a) for e, a in out.items()}
+
+    @cached_property
     def layout(self) -> str:
         """The fields asserted per fact, as one key: packs with the same layout assert the same facts."""
         return f"asserted|{self.case_fields!r}|{self.person_fields!r}|{self.has_case_rules}|{self.has_person_rules}"

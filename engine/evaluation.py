@@ -174,9 +174,13 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         candidates.append(((-points, due is None, due, rule.id, hm, dc, who), (rule.action, who, rule.avoid),
                            (cr, subject, when, urg, points)))
     ranked = rank(candidates)
-    enablers = cp.enablers
-    if enablers and not enablers.isdisjoint([item[0].name for item in ranked]):
-        ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
+    may_enable = cp.may_enable
+    if may_enable:
+        # Only an enabler ranked below a rule it may enable can move: most evaluations have none.
+        names = [item[0].name for item in ranked]
+        if any(not may_enable.get(n, _NOTHING).isdisjoint(names[:j]) for j, n in enumerate(names) if n in may_enable):
+            enablers = cp.enablers
+            ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
     case = derived.case
     actions = []
     local_tz = derived.local_tz
@@ -241,6 +245,7 @@ _new_advice = Advice._trusted
 # What ranking reads of the case fact's subject: no person, leads the hiring-manager and contact order.
 _CASE: tuple[None, None, int, int] = (None, None, 0, 0)
 _NONE: dict[str, Any] = {}  # the person values of the case: none (never written)
+_NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
