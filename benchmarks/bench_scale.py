@@ -49,7 +49,7 @@ from service_support import running  # noqa: E402
 FOLLOWUP = Path(sys.executable).with_name("followup")
 PACK = "proactive"
 SERVICE_SETUPS = (  # how `followup serve` evaluates, and the options that make it do so
-    ("default: decisions up to 8 KB on the event loop, the rest in 4 threads", ()),
+    ("default: decisions up to 8 KB naming <= 16 people on the event loop, the rest in 4 threads", ()),
     ("every evaluation in a thread (--inline-bytes 0)", ("--inline-bytes", "0")),
     ("every evaluation on the event loop (--threads 0)", ("--threads", "0")),
 )

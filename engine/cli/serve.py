@@ -30,8 +30,8 @@ from .base import cli, engine_from
               help="Evaluations running at once in each process (in threads, so /health and the time budget are "
                    "served meanwhile); 0 evaluates on the event loop.")
 @click.option("--inline-bytes", default=8192, show_default=True, type=click.IntRange(min=0),
-              help="Decision requests (/v1/advise) with a body up to this size are evaluated on the event loop, "
-                   "skipping the hand-off to a thread (short: ~20 ms at most); 0: always in threads.")
+              help="Decision requests (/v1/advise) up to this size that name at most 16 people are evaluated on "
+                   "the event loop, skipping the hand-off to a thread (a few ms at most); 0: always in threads.")
 @click.option("--decision-log", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Append one JSON line per decision to this file (personal fields masked).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)

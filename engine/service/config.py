@@ -21,9 +21,9 @@ class ServiceConfig:
     time_budget: float = 10.0  # seconds one request may take before it is answered 422
     threads: int = 4  # evaluations running at once per process (they hold the GIL; threads keep the loop free);
     # 0 evaluates on the event loop itself (measured in benchmarks/bench_scale.py; no time budget then)
-    inline_bytes: int = 8192  # decision requests (/v1/advise) with a body up to this size are evaluated on the
-    # event loop, where the time budget does not apply: typical facts take ~0.5 ms, the slowest that fit ~20 ms,
-    # and a hand-off to a thread would cost each ~150 µs of CPU (measured in bench_scale.py); 0: always in threads
+    inline_bytes: int = 8192  # decision requests (/v1/advise) up to this size that name at most 16 people are
+    # evaluated on the event loop, where the time budget does not apply: a few ms at most, and a hand-off to
+    # a thread would cost each ~150 µs of CPU (measured in bench_scale.py); 0: always in threads
     decision_log: str | None = None  # JSON Lines file, personal fields masked; None: no log
 
     def __post_init__(self) -> None:
