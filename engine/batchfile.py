@@ -12,15 +12,12 @@ several workers are asked for (ranges need a seekable file).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import multiprocessing
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -241,33 +238,8 @@ def _count_lines(path: str, start: int, end: int) -> int:
 _worker: dict[str, Any] = {}
 
 
-# Ctrl-C and SIGTERM, held back while the pool starts (see _stops_held).
-_STOPS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back while the pool starts its processes and its manager thread.
-
-    Stopped in between, the pool is left half made: its shutdown then fails
-    ("cannot join thread before it is started") instead of stopping the batch
-    cleanly. A signal that arrives meanwhile is delivered when this ends. The
-    workers start with the mask they were spawned with, and lift it (_start_worker).
-    """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
 def _start_worker(pack: str | list[str], at: datetime | str, explain: bool, id_field: str, source: str,
                   counter: Any) -> None:
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # spawned while the parent held them (_stops_held)
     # Each worker process compiles the packs once, here, and keeps them for every range it is given.
     _worker["evaluator"] = BatchEvaluator(pack, at, explain=explain, id_field=id_field, source=source)
     _worker["counter"] = counter
@@ -305,16 +277,14 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
     summary = BatchSummary(workers=workers)
     with ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx, initializer=_start_worker,
                              initargs=(pack, at, explain, id_field, source, counter)) as pool:
+        counts = list(pool.map(_count_lines, [str(path)] * len(ranges), *zip(*ranges, strict=True)))
+        total = sum(counts)
+        firsts = [1 + sum(counts[:k]) for k in range(len(ranges))]
+        outs = [scratch / f"range-{k}.jsonl" for k in range(len(ranges))]
+        futures: list[Future[tuple[int, int, list[int | None]]]] = [
+            pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
+        written = 0
         try:
-            with _stops_held():  # submitting starts the workers and the pool's manager thread
-                counting = pool.map(_count_lines, [str(path)] * len(ranges), *zip(*ranges, strict=True))
-            counts = list(counting)
-            total = sum(counts)
-            firsts = [1 + sum(counts[:k]) for k in range(len(ranges))]
-            outs = [scratch / f"range-{k}.jsonl" for k in range(len(ranges))]
-            futures: list[Future[tuple[int, int, list[int | None]]]] = [
-                pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
-            written = 0
             while written < len(futures):
                 # Only the next range in order can be written: waiting on any range spun this loop (a
                 # whole core on a 2-core machine) whenever a later range finished first.

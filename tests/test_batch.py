@@ -244,10 +244,7 @@ def test_100k_lines_with_3_bad_ones_on_2_workers_as_a_subprocess(tmp_path: Path)
     assert errors[99_998][0]["path"] == "facts.interview.round"
 
 
-# A stop lands anywhere from the scratch folder's creation to the workers' first ranges: right
-# after it (while the pool starts its processes and manager thread) or a little later.
-@pytest.mark.parametrize("delay", [0.0, 0.01, 0.03, 0.1, 0.3])
-def test_sigterm_stops_a_parallel_batch_and_leaves_no_scratch_or_partial_output(tmp_path: Path, delay: float) -> None:
+def test_sigterm_stops_a_parallel_batch_and_leaves_no_scratch_or_partial_output(tmp_path: Path) -> None:
     """A stopped job (kill, a cron timeout) exits soon, removes its scratch ranges and the unfinished output."""
     src = tmp_path / "in.jsonl"
     with src.open("wb") as f:
@@ -262,7 +259,6 @@ def test_sigterm_stops_a_parallel_batch_and_leaves_no_scratch_or_partial_output(
     deadline = time.monotonic() + 60
     while not list(scratch_root.glob("followup-batch-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(delay)
     assert proc.poll() is None, "the batch ended before it could be stopped: give it more lines"
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
