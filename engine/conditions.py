@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any
@@ -346,6 +346,40 @@ def explain_fired(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Map
     case_get, person_get = case.get, person.get
     return [Because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
             for text, fact, negated, held, personal in plan for v in ((person_get if personal else case_get)(fact),)]
+
+
+# A plan item made ready for given facts: the Because's fields when its value is fixed for them,
+# else None and the item, decided at each evaluation.
+ReadyItem = tuple["tuple[str, str, Any, bool, bool] | None", PlanItem]
+
+
+def ready_plan(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mapping[str, Any],
+               moving: Collection[str] | None) -> tuple[ReadyItem, ...]:
+    """`plan` with what is fixed for given facts read once: every person value, and the case
+    values not in `moving` (None: any case value may move). :func:`explain_ready` finishes it."""
+    out: list[ReadyItem] = []
+    for item in plan:
+        text, fact, negated, held, personal = item
+        if personal or (moving is not None and fact not in moving):
+            v = (person if personal else case).get(fact)
+            out.append(((text, fact, v, held if held.__class__ is bool else held(v), negated), item))  # type: ignore[operator]
+        else:
+            out.append((None, item))
+    return tuple(out)
+
+
+def explain_ready(ready: Sequence[ReadyItem], case: Mapping[str, Any]) -> list[Because]:
+    """The because-trace of a fired rule from its :func:`ready_plan`: :func:`explain_fired` with
+    only the moving values read."""
+    out = []
+    for fields, item in ready:
+        if fields is None:
+            text, fact, negated, held, _ = item
+            v = case.get(fact)
+            out.append(Because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
+        else:
+            out.append(Because(*fields))
+    return out
 
 
 def trace(cond: Condition | None, values: Mapping[str, Any]) -> list[Because]:

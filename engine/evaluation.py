@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
-from .conditions import explain_fired
+from .conditions import ReadyItem, explain_ready, ready_plan
 from .derive import MOVING, Derived, Subject, derive, due_moment, expiry, holiday_note, window_moment
 from .facts import Facts
 from .packs import Due, Rule
@@ -137,30 +137,29 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     derived = derive(facts, at)
     if enrich is not None:
         derived = enrich(facts, derived)
-    lay = _layout(cp, derived, moving=None if enrich is not None else MOVING)
-    people = lay.ranking
+    moving = None if enrich is not None else MOVING  # plugins may change any case value
+    lay = _layout(cp, derived, moving=moving)
     now = derived.at
     today = now.date()
-    by_name = cp.by_name
     memo = derived.memo
+    firings = _firings(cp, lay, memo)
     candidates = []
     # This loop runs per firing on every evaluation: urgency, score and the
     # sort key (see ranking.py) are inlined, and result objects are built
     # only for the actions that survive ranking. dict.fromkeys drops the
     # repeats of a rule whose `$or` fired once per true branch, keeping the order.
-    for name, sid in dict.fromkeys(cp.ruleset.fire(_asserted(lay, derived))):
-        cr = by_name[name]
-        rule = cr.rule
-        subject, who, hm, dc = people[sid]
-        fixed = cr.when_key
-        when = memo.get(fixed) if fixed is not None else None
+    for fired in dict.fromkeys(cp.ruleset.fire(_asserted(lay, derived))):
+        firing = firings.get(fired)
+        if firing is None:
+            firing = firings[fired] = _Firing.make(cp, lay, derived, *fired)
+        when = firing.when
         if when is None:
-            when = _when(cr, derived, cp)
+            when = _when(firing.cr, derived, cp)
         opens = when.opens
         if (opens is not None and now < opens) or (when.expires is not None and now >= when.expires):
             continue  # not yet worth doing, or no longer
         due = when.due
-        if rule.avoid or due is None:
+        if firing.avoid or due is None:
             urg = "today"
         elif due < now:
             urg = "overdue"
@@ -168,33 +167,27 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
             urg = "today"  # inside an open range ("day 3 to 5"): now is a right moment
         else:
             urg = "upcoming"
-        points = cr.points + URGENCY_POINTS[urg]
-        if who is None:
-            who = rule.target
-        candidates.append(((-points, due is None, due, rule.id, hm, dc, who), (rule.action, who, rule.avoid),
-                           (cr, subject, when, urg, points)))
+        points = firing.points + URGENCY_POINTS[urg]
+        candidates.append(((-points, due is None, due, firing.rule_id, firing.hm, firing.dc, firing.who),
+                           firing.group, (firing, when, urg, points)))
     ranked = rank(candidates)
     may_enable = cp.may_enable
-    if may_enable:
-        # Only an enabler ranked below a rule it may enable can move: most evaluations have none.
-        names = [item[0].name for item in ranked]
-        if any(not may_enable.get(n, _NOTHING).isdisjoint(names[:j]) for j, n in enumerate(names) if n in may_enable):
-            enablers = cp.enablers
-            ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].name in enablers)
+    if may_enable and len(ranked) > 1 and _enabler_below(ranked, may_enable):
+        enablers = cp.enablers
+        ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].cr.name in enablers)
     case = derived.case
     actions = []
     local_tz = derived.local_tz
-    skeletons = memo.get("actions")
-    if skeletons is None:
-        skeletons = memo["actions"] = {}
-    for i, (cr, subject, when, urg, points) in enumerate(ranked, start=1):
-        because = explain_fired(cr.because, case, subject.values if subject is not None else _NONE) if explain else None
-        # What an action says that is fixed for given facts and rule, made once: the
-        # rule is kept alongside because its id may be reused once a pack is dropped.
-        same = skeletons.get((id(cr), id(subject)))
-        if same is None or same[0] is not cr:
-            same = skeletons[id(cr), id(subject)] = _fixed(cr, subject, cp, memo)
-        _, rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = same
+    for i, (firing, when, urg, points) in enumerate(ranked, start=1):
+        because = None
+        if explain:
+            ready = firing.ready
+            if ready is None:
+                subject = firing.subject
+                ready = firing.ready = ready_plan(firing.cr.because, case,
+                                                  subject.values if subject is not None else _NONE, moving)
+            because = explain_ready(ready, case)
+        _, rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = firing.fixed
         due = when.due
         actions.append(_new_action({  # in the order of Action's fields
             "rank": i,
@@ -260,8 +253,48 @@ class When:
     expired_because: Closing | None  # str() writes it out
 
 
-# A ranked firing: (rule, person or None for the case, moments, urgency, score).
-Ranked = tuple[CompiledRule, Subject | None, When, str, int]
+class _Firing:
+    """What a rule firing for one subject yields that is fixed for given facts and pack, made at its first firing.
+
+    Kept per facts and pack (_firings): the loop in evaluate reads one object
+    per firing instead of looking up the rule, the person, the moments and
+    the action's fixed fields one by one at every evaluation.
+    """
+
+    __slots__ = ("avoid", "cr", "dc", "fixed", "group", "hm", "points", "ready", "rule_id", "subject", "when", "who")
+
+    def __init__(self, cr: CompiledRule, subject: Subject | None, who: str | None, hm: int, dc: int,
+                 when: When | None, fixed: tuple[Any, ...]) -> None:
+        rule = cr.rule
+        self.cr, self.subject, self.hm, self.dc, self.when, self.fixed = cr, subject, hm, dc, when, fixed
+        self.who = who if who is not None else rule.target
+        self.avoid, self.points, self.rule_id = rule.avoid, cr.points, rule.id
+        self.group = (rule.action, self.who, rule.avoid)  # what ranking keeps the best of (ranking.rank)
+        self.ready: tuple[ReadyItem, ...] | None = None  # the because-trace's plan, at the first explain
+
+    @classmethod
+    def make(cls, cp: CompiledPack, lay: _Layout, derived: Derived, name: str, sid: str) -> _Firing:
+        cr = cp.by_name[name]
+        subject, who, hm, dc = lay.ranking[sid]
+        # moments not counted from now nor a call: the same at every evaluation of these facts
+        when = _when(cr, derived, cp) if cr.when_key is not None else None
+        return cls(cr, subject, who, hm, dc, when, _fixed(cr, subject, cp, derived.memo))
+
+
+def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple[str, str], _Firing]:
+    """The firings met so far for these facts under `cp` (and this layout: plugins change what is fixed)."""
+    key = ("firings", id(lay))
+    hit = memo.get(key)
+    # the layout is kept alongside: an id may be reused once a pack is dropped
+    if hit is not None and hit[0] is lay:
+        return hit[1]  # type: ignore[no-any-return]
+    table: dict[tuple[str, str], _Firing] = {}
+    memo[key] = (lay, table)
+    return table
+
+
+# A ranked firing: (firing, moments, urgency, score).
+Ranked = tuple[_Firing, When, str, int]
 
 
 def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, datetime | None, Closing | None]:
@@ -340,17 +373,28 @@ def _moments(cr: CompiledRule, derived: Derived, cp: CompiledPack) -> When:
     return When(due, suggested, opens, expires, note, why)
 
 
+def _enabler_below(ranked: list[Ranked], may_enable: dict[str, frozenset[str]]) -> bool:
+    """Is a rule ranked below one it may enable? Only then can the dependency order move anything."""
+    above: set[str] = set()
+    for firing, _, _, _ in ranked:
+        name = firing.cr.name
+        if name in may_enable and not may_enable[name].isdisjoint(above):
+            return True
+        above.add(name)
+    return False
+
+
 def _enabler(cp: CompiledPack) -> Callable[[Ranked, Ranked], bool]:
     """Does ranked item `e` enable item `a`? (The pack holds the relation of its rules: ranking.enabling.)"""
     relation = cp.enabling
 
     def enables(e: Ranked, a: Ranked) -> bool:
-        how = relation.get((e[0].name, a[0].name))
+        how = relation.get((e[0].cr.name, a[0].cr.name))
         if how is None:
             return False
         if how is True:
             return True
-        esub, asub = e[1], a[1]  # collect_contacts: only for the same person, lacking the detail
+        esub, asub = e[0].subject, a[0].subject  # collect_contacts: only for the same person, lacking the detail
         if esub is None or asub is None or esub.person is not asub.person:
             return False
         person = asub.person
