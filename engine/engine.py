@@ -31,6 +31,15 @@ if TYPE_CHECKING:  # delivery and its channels are imported when first used: adv
 
 __all__ = ["Engine", "FactsInput", "PackInput", "coerce_facts", "resolve_at"]
 
+# os.environ.get costs ~1.5 µs per call when the variable is unset (a KeyError raised and
+# caught inside); the dict behind os.environ, which it keeps current, answers in a tenth of
+# that. load_pack reads the search path on every call, so it reads that dict.
+try:
+    _ENV_DATA: Mapping[Any, Any] = os.environ._data  # type: ignore[attr-defined]
+    _ENV_KEY: Any = os.environ.encodekey(ENV_VAR)
+except AttributeError:  # an os.environ without them: the public mapping
+    _ENV_DATA, _ENV_KEY = os.environ, ENV_VAR
+
 # A pack by name, by file path, or already compiled (Engine.load_pack).
 PackInput = str | os.PathLike[str] | CompiledPack
 DEFAULT_PACK = "conservative"
@@ -49,7 +58,7 @@ class Engine:
         self._compiled: dict[tuple[str, str], tuple[tuple[tuple[Path, int], ...], CompiledPack]] = {}
         # what a name (or path) given to advise() last selected, and the files and folders
         # whose modification times decide whether it still does (see load_pack)
-        self._selected: dict[tuple[str, str, str], tuple[Stamps, CompiledPack]] = {}
+        self._selected: dict[tuple[str, Any, str], tuple[Stamps, CompiledPack]] = {}
         self._lock = threading.Lock()
         self._channels: dict[str, tuple[type[Channel], str]] | None = None
 
@@ -86,12 +95,12 @@ class Engine:
         # file is added to or removed from one of its folders, or a file of the pack's
         # chain is edited; those are a few stats (one for a built-in pack).
         text = pack if pack.__class__ is str else os.fspath(pack)
-        env = os.environ.get(ENV_VAR, "")
         # a relative path means another file after a chdir; a name or an absolute path does not
-        key = (text, env, os.getcwd() if is_pack_path(text) and not os.path.isabs(text) else "")
+        key = (text, _ENV_DATA.get(_ENV_KEY), os.getcwd() if is_pack_path(text) and not os.path.isabs(text) else "")
         hit = self._selected.get(key)
         if hit is not None and _fresh(hit[0]):
             return hit[1]
+        env = os.environ.get(ENV_VAR, "")
         chain, compiled = self._load_uncached(pack)
         watched = tuple((str(p), mtime) for p, mtime in chain) + _stat_all(env_entries(env))
         with self._lock:
