@@ -212,22 +212,27 @@ def startup(runs: int) -> None:
         cpu.setdefault(" ".join(argv), []).append(used)
         return wall
 
-    def wall_ms(argv: list[str]) -> float:
-        cpu.pop(" ".join(argv), None)
-        return statistics.median(once(argv) for _ in range(runs))
+    def wall_ms(*argvs: list[str]) -> list[float]:
+        """Median wall ms of each command, the runs alternated so that a changing load falls on all alike."""
+        for argv in argvs:
+            cpu.pop(" ".join(argv), None)
+        walls: list[list[float]] = [[] for _ in argvs]
+        for _ in range(runs):
+            for argv, out in zip(argvs, walls, strict=True):
+                out.append(once(argv))
+        return [statistics.median(w) for w in walls]
 
     def cpu_ms(argv: list[str]) -> float:
         return statistics.median(cpu[" ".join(argv)])
 
     subprocess.run([*command, "--version"], check=True, stdout=subprocess.DEVNULL, env=env)  # bytecode, page cache
     first = once(advise)  # empty cache folder
-    wall_ms([sys.executable, "-c", "pass"])  # warm the page cache
-    bare = wall_ms([sys.executable, "-c", "pass"])
-    cli = wall_ms(advise)
-    helped = wall_ms([*command, "--help"])
+    bare_argv = [sys.executable, "-c", "pass"]
+    wall_ms(bare_argv)  # warm the page cache
+    bare, cli, helped = wall_ms(bare_argv, advise, [*command, "--help"])
     ratio = cli / bare
-    cpu_ratio = cpu_ms(advise) / cpu_ms([sys.executable, "-c", "pass"])
-    print(f"\nStart-up, median of {runs} fresh processes: `python -c pass` {bare:.0f} ms, "
+    cpu_ratio = cpu_ms(advise) / cpu_ms(bare_argv)
+    print(f"\nStart-up, median of {runs} fresh processes each, runs alternated: `python -c pass` {bare:.0f} ms, "
           f"`followup advise {example.name} --pack proactive` {cli:.0f} ms: {ratio:.1f}x "
           f"({'within' if ratio <= TARGET_STARTUP else 'OVER'} the {TARGET_STARTUP:.0f}x target; CPU time "
           f"{cpu_ratio:.1f}x, which a loaded machine disturbs less); "
