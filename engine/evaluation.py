@@ -173,8 +173,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     ranked = rank(candidates)
     may_enable = cp.may_enable
     if may_enable and len(ranked) > 1 and _enabler_below(ranked, may_enable):
-        enablers = cp.enablers
-        ranked = order_by_dependency(ranked, _enabler(cp), lambda item: item[0].cr.name in enablers)
+        ranked = order_by_dependency(ranked, _rule_name, cp.enabling, _person_of, _lacks)
     case = derived.case
     actions = []
     local_tz = derived.local_tz
@@ -384,23 +383,22 @@ def _enabler_below(ranked: list[Ranked], may_enable: dict[str, frozenset[str]]) 
     return False
 
 
-def _enabler(cp: CompiledPack) -> Callable[[Ranked, Ranked], bool]:
-    """Does ranked item `e` enable item `a`? (The pack holds the relation of its rules: ranking.enabling.)"""
-    relation = cp.enabling
+# How order_by_dependency reads a ranked firing: its rule, its person (by identity), what they lack.
+def _rule_name(item: Ranked) -> str:
+    return item[0].cr.name
 
-    def enables(e: Ranked, a: Ranked) -> bool:
-        how = relation.get((e[0].cr.name, a[0].cr.name))
-        if how is None:
-            return False
-        if how is True:
-            return True
-        esub, asub = e[0].subject, a[0].subject  # collect_contacts: only for the same person, lacking the detail
-        if esub is None or asub is None or esub.person is not asub.person:
-            return False
-        person = asub.person
-        return person.email is None if how == "email" else not person.contact_known
 
-    return enables
+def _person_of(item: Ranked) -> int | None:
+    subject = item[0].subject
+    return None if subject is None else id(subject.person)
+
+
+def _lacks(item: Ranked, detail: str) -> bool:
+    subject = item[0].subject
+    if subject is None:
+        return False
+    person = subject.person
+    return person.email is None if detail == "email" else not person.contact_known
 
 
 _WHO = {"company": "the company", "self": "yourself"}
