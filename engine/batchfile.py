@@ -12,6 +12,7 @@ several workers are asked for (ranges need a seekable file).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .batch import MAX_ERROR_LINES, BatchEvaluator, PackSpec, evaluate_lines
+from .batchstops import Stops, worker_ignores_ctrl_c
 from .engine import Engine
 
 __all__ = ["BatchSummary", "run_batch", "default_workers", "line_ranges"]
@@ -76,14 +78,17 @@ def run_batch(source: str | os.PathLike[str], output: str | os.PathLike[str], pa
 
     Pack and time problems raise before anything is written; a bad input
     line becomes an error result line. An output file is replaced only
-    when the batch is complete.
+    when the batch is complete. Stopped (Ctrl-C, or SIGTERM when the caller
+    turns it into an exception), the batch ends its worker processes and
+    removes its scratch files and the unfinished output before the stop
+    goes on (see batchstops).
     """
     started = time.perf_counter()
     name = "<stdin>" if str(source) == "-" else str(source)
     at = datetime.now(UTC) if at is None else at  # one instant for every worker
     evaluator = BatchEvaluator(pack, at, engine=engine, explain=explain, id_field=id_field, source=name)
     workers = default_workers() if workers is None else max(1, workers)
-    with _output(output) as out, tempfile.TemporaryDirectory(prefix="followup-batch-") as scratch:
+    with Stops() as stops, _output(output, stops) as out, _scratch(stops) as scratch:
         if str(source) == "-":
             stream = sys.stdin.buffer
             if workers == 1:
@@ -102,16 +107,43 @@ def run_batch(source: str | os.PathLike[str], output: str | os.PathLike[str], pa
         else:
             packs = [str(cp.file.path or cp.file.origin) for cp in evaluator.packs]
             summary = _parallel(path, out, packs if evaluator.several else packs[0], at, workers, explain, id_field,
-                                name, Path(scratch), progress)
+                                name, Path(scratch), progress, stops)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _scratch:
+    """A folder for the spooled input and the ranges' results, removed however the batch ends.
+
+    Made and removed with stops held; a stop noted meanwhile is raised where the
+    folder is known, so that it is removed too (here and in _output).
+    """
+
+    def __init__(self, stops: Stops) -> None:
+        self.stops = stops
+        self.folder: str | None = None
+
+    def __enter__(self) -> str:
+        try:
+            with self.stops.held():
+                self.folder = tempfile.mkdtemp(prefix="followup-batch-")
+            return self.folder
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if self.folder is not None:
+            with self.stops.held(stopping=kind is not None):
+                shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _output:
     """The output stream; a file is written beside its final name and moved there only on success."""
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str], stops: Stops) -> None:
         self.target = str(target)
+        self.stops = stops
         self.tmp: str | None = None
         self.stream: IO[bytes] | None = None
 
@@ -119,21 +151,28 @@ class _output:
         if self.target == "-":
             return sys.stdout.buffer
         final = Path(self.target)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent or ".")
-        self.stream = os.fdopen(fd, "wb", buffering=COPY_BUFFER)
-        return self.stream
+        try:
+            with self.stops.held():
+                fd, self.tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent or ".")
+                self.stream = os.fdopen(fd, "wb", buffering=COPY_BUFFER)
+            return self.stream
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         if self.target == "-":
             sys.stdout.buffer.flush()
             return
-        assert self.stream is not None and self.tmp is not None
-        self.stream.close()
-        if kind is None:
-            os.chmod(self.tmp, 0o666 & ~_umask())
-            os.replace(self.tmp, self.target)
-        else:
-            os.unlink(self.tmp)
+        if self.stream is None or self.tmp is None:
+            return
+        with self.stops.held(stopping=kind is not None):
+            self.stream.close()
+            if kind is None:
+                os.chmod(self.tmp, 0o666 & ~_umask())
+                os.replace(self.tmp, self.target)
+            else:
+                os.unlink(self.tmp)
 
 
 def _umask() -> int:
@@ -240,6 +279,7 @@ _worker: dict[str, Any] = {}
 
 def _start_worker(pack: str | list[str], at: datetime | str, explain: bool, id_field: str, source: str,
                   counter: Any) -> None:
+    worker_ignores_ctrl_c()
     # Each worker process compiles the packs once, here, and keeps them for every range it is given.
     _worker["evaluator"] = BatchEvaluator(pack, at, explain=explain, id_field=id_field, source=source)
     _worker["counter"] = counter
@@ -267,7 +307,7 @@ def _run_range(path: str, start: int, end: int, first_line: int, out_path: str) 
 
 
 def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | str, workers: int, explain: bool,
-              id_field: str, source: str, scratch: Path, progress: Progress | None) -> BatchSummary:
+              id_field: str, source: str, scratch: Path, progress: Progress | None, stops: Stops) -> BatchSummary:
     size = path.stat().st_size
     parts = max(1, min(max(workers * RANGES_PER_WORKER, -(-size // MAX_RANGE_BYTES)), size // MIN_RANGE_BYTES))
     ranges = line_ranges(path, parts)
@@ -275,32 +315,50 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", 0)
     summary = BatchSummary(workers=workers)
-    with ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx, initializer=_start_worker,
-                             initargs=(pack, at, explain, id_field, source, counter)) as pool:
-        counts = list(pool.map(_count_lines, [str(path)] * len(ranges), *zip(*ranges, strict=True)))
+    # Every change to the pool (made, given work, which starts its processes and manager thread, shut down)
+    # is held from stops: one raised half way leaves it unable to end cleanly (see batchstops).
+    with stops.held():
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx, initializer=_start_worker,
+                                   initargs=(pack, at, explain, id_field, source, counter))
+    try:
+        with stops.held(spawns=True):
+            counting = [pool.submit(_count_lines, str(path), a, b) for a, b in ranges]
+        counts = [f.result() for f in counting]
         total = sum(counts)
         firsts = [1 + sum(counts[:k]) for k in range(len(ranges))]
         outs = [scratch / f"range-{k}.jsonl" for k in range(len(ranges))]
-        futures: list[Future[tuple[int, int, list[int | None]]]] = [
-            pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
+        with stops.held(spawns=True):
+            futures: list[Future[tuple[int, int, list[int | None]]]] = [
+                pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
         written = 0
-        try:
-            while written < len(futures):
-                # Only the next range in order can be written: waiting on any range spun this loop (a
-                # whole core on a 2-core machine) whenever a later range finished first.
-                wait([futures[written]], timeout=PROGRESS_SECONDS)
-                while written < len(futures) and futures[written].done():
-                    summary.add(*futures[written].result())  # a worker's crash surfaces here
-                    _append(outs[written], out)
-                    outs[written].unlink()
-                    written += 1
-                if progress is not None:
-                    progress(counter.value, total)
-        except BaseException:
-            # Stopped (Ctrl-C, SIGTERM) or failed: the ranges not started are dropped instead of being
-            # run to the end by the pool's exit; the running ones finish theirs.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        while written < len(futures):
+            # Only the next range in order can be written: waiting on any range spun this loop (a
+            # whole core on a 2-core machine) whenever a later range finished first.
+            wait([futures[written]], timeout=PROGRESS_SECONDS)
+            while written < len(futures) and futures[written].done():
+                summary.add(*futures[written].result())  # a worker's crash surfaces here
+                _append(outs[written], out)
+                outs[written].unlink()
+                written += 1
+            if progress is not None:
+                progress(counter.value, total)
+    except BaseException:
+        with stops.held(stopping=True):
+            _end_workers(pool)
+        raise
+    with stops.held():
+        pool.shutdown(wait=True)
     if progress is not None:
         progress(summary.inputs, summary.inputs)
     return summary
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stopped (Ctrl-C, SIGTERM) or failed: the workers are ended where they are, not left to finish their
+    ranges (seconds each) whose results would be thrown away; the pool has seen them end when this returns,
+    so none is left behind, nor writing into the scratch folder as it is removed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the pool's own record, as Python 3.14's terminate_workers
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):  # already gone, or already joined and closed
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

@@ -265,3 +265,128 @@ def test_sigterm_stops_a_parallel_batch_and_leaves_no_scratch_or_partial_output(
     assert proc.returncode == 128 + signal.SIGTERM, proc.stderr.read() if proc.stderr else ""
     assert list(scratch_root.glob("followup-batch-*")) == []
     assert list(out.parent.iterdir()) == []  # no results.jsonl, no .results.jsonl.*.part
+
+
+# Run in the batch's own process (python -c, then the real `followup` entry point): sends the stop at
+# one exact point of the pool's start or of the batch, so that Python's handler runs right there.
+_STOP_AT = r'''
+import os, signal, sys, threading
+import multiprocessing.context, multiprocessing.util
+from concurrent.futures import ProcessPoolExecutor, process as pool_module
+import followup.batchfile as batchfile
+
+plan = dict(step.split("=") for step in sys.argv[1].split(","))  # point=SIGNAL[/group], in order
+def at(point):
+    how = plan.pop(point, None)
+    if how is None:
+        return
+    name, _, group = how.partition("/")
+    print(f"stop sent at {point}", file=sys.stderr, flush=True)
+    if group:
+        os.killpg(0, getattr(signal, name))  # Ctrl-C at a terminal: the workers get it too
+    else:
+        os.kill(os.getpid(), getattr(signal, name))
+
+spawnv = multiprocessing.util.spawnv_passfds
+def spawnv_passfds(path, args, fds):
+    pid = spawnv(path, args, fds)
+    if "--multiprocessing-fork" in args:
+        at("spawned")  # a worker runs, its instructions not yet sent
+    return pid
+multiprocessing.util.spawnv_passfds = spawnv_passfds
+
+start = multiprocessing.context.SpawnProcess.start
+def process_start(self):
+    start(self)
+    at("started")  # a worker started, not yet in the pool's record
+multiprocessing.context.SpawnProcess.start = process_start
+
+thread_start = threading.Thread.start
+def manager_start(self):
+    manager = isinstance(self, pool_module._ExecutorManagerThread)
+    if manager:
+        at("manager")  # the pool's manager thread made, not started
+    thread_start(self)
+    if manager:
+        at("manager-started")
+threading.Thread.start = manager_start
+
+shutdown = ProcessPoolExecutor.shutdown
+def pool_shutdown(self, *args, **kwargs):
+    at("shutdown")
+    return shutdown(self, *args, **kwargs)
+ProcessPoolExecutor.shutdown = pool_shutdown
+
+append = batchfile._append
+def range_appended(part, out):
+    at("ranges")  # the batch under way
+    append(part, out)
+batchfile._append = range_appended
+
+sys.argv = ["followup", *sys.argv[2:]]
+from followup.cli import main
+main()
+'''
+
+
+def _session(sid: int) -> list[int]:
+    """Processes of a session (the batch, its workers, multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def parallel_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Over 1 MiB (run by workers), in eight ranges."""
+    return casegen.write(tmp_path_factory.mktemp("stops") / "in.jsonl", 2000)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds leftover processes through /proc")
+@pytest.mark.parametrize(("plan", "code"), [
+    ("spawned=SIGTERM", 143),
+    ("started=SIGTERM", 143),
+    ("manager=SIGTERM", 143),
+    ("manager-started=SIGTERM", 143),
+    ("ranges=SIGTERM", 143),
+    ("spawned=SIGINT/group", 130),            # Ctrl-C at a terminal while a worker starts up
+    ("manager=SIGTERM,shutdown=SIGINT", 143),  # a second stop while the first ends the pool
+], ids=lambda v: str(v))
+def test_a_stop_at_any_point_of_the_pools_start_ends_the_batch_cleanly(parallel_input: Path, tmp_path: Path,
+                                                                       plan: str, code: int) -> None:
+    """Sent from inside the batch at exact points (not after a delay), so each run tests the same moment:
+    the stop never breaks the pool half made ('cannot join thread before it is started', a worker left
+    waiting for ever, a worker dying with a traceback); the batch exits 128 + the signal, says so, and
+    leaves no worker, scratch folder or partial output."""
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    out = tmp_path / "out" / "results.jsonl"
+    out.parent.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", _STOP_AT, plan, "batch", str(parallel_input), "-o", str(out),
+                             "--workers", "2", "--at", "2026-11-20T10:00"],
+                            env={**os.environ, "TMPDIR": str(scratch_root)}, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:  # hung: end it and what it started, and fail
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    stderr = err.decode()
+    assert all(f"stop sent at {point.split('=')[0]}" in stderr for point in plan.split(",")), stderr
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    name = "SIGTERM" if code == 143 else "SIGINT"
+    assert f"batch stopped by {name}: {out} was not written" in stderr
+    assert list(scratch_root.iterdir()) == []
+    assert list(out.parent.iterdir()) == []
+    deadline = time.monotonic() + 30  # the resource tracker ends once every process it served has
+    while _session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _session(proc.pid) == []

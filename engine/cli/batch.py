@@ -42,7 +42,7 @@ def batch(ctx: click.Context, source: str, output: str, pack: str | None, packs:
     (line number, field path, fix): a bad line never stops the batch.
 
     Exit 0: every input evaluated. 1: some inputs were errors (see their result lines). 2: bad options,
-    pack or file.
+    pack or file. Stopped by Ctrl-C or SIGTERM: 130 or 143, and an output file is left as it was.
     """
     from ..batchfile import run_batch
 
@@ -55,7 +55,7 @@ def batch(ctx: click.Context, source: str, output: str, pack: str | None, packs:
     if output != "-" and os.path.isdir(output):
         raise click.BadParameter(f"{output} is a folder: give a file name", param_hint="--output")
     show = sys.stderr.isatty() if progress is None else progress
-    with _bar(show) as bar, _stopped_cleanly():
+    with _bar(show) as bar, _stopped_cleanly(output):
         summary = run_batch(source, output, chosen, at, workers=workers, explain=explain, id_field=id_field,
                             engine=engine_from(ctx), progress=bar)
     rate = summary.inputs / summary.seconds if summary.seconds else 0.0
@@ -69,21 +69,42 @@ def batch(ctx: click.Context, source: str, output: str, pack: str | None, packs:
     ctx.exit(1 if summary.errors else 0)
 
 
+class _Stopped(BaseException):
+    """Ctrl-C or SIGTERM: a BaseException, so that no `except Exception` on the way takes it for an error."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 @contextlib.contextmanager
-def _stopped_cleanly() -> Iterator[None]:
-    """SIGTERM (a stopped job, a cron timeout) ends the batch like Ctrl-C: the scratch folder, which can hold
-    gigabytes of range results, and the unfinished output file are removed on the way out."""
+def _stopped_cleanly(output: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (a stopped job, a cron timeout) end the batch the same way: its worker processes,
+    the scratch folder (which can hold gigabytes of range results) and the unfinished output file are
+    removed on the way out (run_batch), then one line says so and the exit status is 128 + the signal's
+    number, as a shell reports a process the signal ended."""
+    caught = [False]
+
     def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        if not caught[0]:  # once the stop is done, a second Ctrl-C has nothing left to stop
+            raise _Stopped(signum)
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+    except _Stopped as stopped:
+        caught[0] = True  # first, and without a call (no handler runs before it)
+        name = signal.Signals(stopped.signum).name
+        where = ("the results written before it are on standard output" if output == "-" else
+                 f"{output} was not written (it is replaced only when a batch completes)")
+        click.echo(f"batch stopped by {name}: {where}", err=True)
+        raise SystemExit(128 + stopped.signum) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class _bar:
