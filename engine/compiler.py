@@ -14,7 +14,7 @@ from .catalogue import ACTIONS, PERSON_TARGETS, PRIORITIES, ActionSpec
 from .conditions import Condition, PlanItem, Test, because_plan, evaluate, facts_used, flatten, to_durable
 from .errors import PackError, Problem
 from .packs import PackFile, Rule, check_windows
-from .ranking import Enabling, enabling
+from .ranking import Enabling, Relation, enabling
 from .results import PackRef, SourceRef, public_origin
 from .sharding import Reading, ShardedRuleset
 from .sources import library
@@ -179,6 +179,11 @@ class CompiledPack:
                 if how is not None:
                     out[e.name, a.name] = how
         return out
+
+    @cached_property
+    def relation(self) -> Relation[str]:
+        """`enabling` indexed both ways, for ranking.order_by_dependency."""
+        return Relation(self.enabling)
 
     @cached_property
     def enablers(self) -> frozenset[str]:

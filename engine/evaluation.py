@@ -173,7 +173,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     ranked = rank(candidates)
     may_enable = cp.may_enable
     if may_enable and len(ranked) > 1 and _enabler_below(ranked, may_enable):
-        ranked = order_by_dependency(ranked, _rule_name, cp.enabling, _person_of, _lacks)
+        ranked = order_by_dependency(ranked, _rule_name, cp.relation, _person_of, _lacks)
     case = derived.case
     actions = []
     local_tz = derived.local_tz

@@ -27,9 +27,10 @@ from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from heapq import heappop, heappush
 from operator import itemgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-__all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "Enabling", "enabling", "rank", "order_by_dependency"]
+__all__ = ["URGENCY_POINTS", "ENABLES", "NEEDS_ADDRESS", "Enabling", "Relation", "enabling", "rank",
+           "order_by_dependency"]
 
 URGENCY_POINTS = {"overdue": 6, "today": 4, "upcoming": 0}
 
@@ -87,6 +88,57 @@ def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
     return [item for _, item in sorted(best.values(), key=_first)]
 
 
+class Relation(Generic[H]):
+    """An enabling relation, (enabler, enabled) -> how, indexed both ways once (a pack keeps one)."""
+
+    __slots__ = ("backward", "forward", "pairs")
+
+    def __init__(self, pairs: Mapping[tuple[H, H], Enabling]) -> None:
+        self.pairs = dict(pairs)
+        self.forward: dict[H, list[tuple[H, Enabling]]] = {}
+        self.backward: dict[H, list[tuple[H, Enabling]]] = {}
+        for (e, a), how in pairs.items():
+            self.forward.setdefault(e, []).append((a, how))
+            self.backward.setdefault(a, []).append((e, how))
+
+
+# Up to this many items the definition is followed by scanning (resuming after each move): cheaper
+# than building the index for the dozen actions of most evaluations. Tests set it to 0 to check both.
+SCAN_UP_TO = 32
+
+
+def _scan(n: int, names: Sequence[H], people: Sequence[Hashable | None], relation: Relation[H],
+          lacks: Callable[[int, str], bool]) -> list[int]:
+    """The order of the definition for items 0..n-1, by scanning. After a move of out[j] to k nothing
+    before k has changed and the mover enables nothing before it: the scan resumes at k + 1."""
+    pairs, heads = relation.pairs, relation.forward
+
+    def enables(e: int, a: int) -> bool:
+        how = pairs.get((names[e], names[a]))
+        if how is None:
+            return False
+        if how is True:
+            return True
+        p = people[e]
+        return p is not None and p == people[a] and lacks(a, how)
+
+    out = list(range(n))
+    start = 0
+    for _ in range(n * n + 1):  # the relation is acyclic, so this settles; the limit guards against one that is not
+        for j in range(start, n):
+            e = out[j]
+            if names[e] not in heads:
+                continue
+            k = next((i for i in range(j) if enables(e, out[i])), None)
+            if k is not None:
+                out.insert(k, out.pop(j))
+                start = k + 1
+                break
+        else:
+            break
+    return out
+
+
 def _nobody(item: object) -> None:
     return None
 
@@ -95,7 +147,8 @@ def _lacking(item: object, detail: str) -> bool:
     return True
 
 
-def order_by_dependency(items: Sequence[T], name: Callable[[T], H], relation: Mapping[tuple[H, H], Enabling],
+def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
+                        relation: Relation[H] | Mapping[tuple[H, H], Enabling],
                         person: Callable[[T], Hashable | None] = _nobody,
                         lacks: Callable[[T, str], bool] = _lacking) -> list[T]:
     """`items` with each enabler moved just before the first item it enables; otherwise the order is kept.
@@ -118,13 +171,13 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H], relation: Ma
     n = len(items)
     if n < 2:
         return list(items)
+    if not isinstance(relation, Relation):
+        relation = Relation(relation)
     names = [name(x) for x in items]
     people = [person(x) for x in items]
-    forward: dict[H, list[tuple[H, Enabling]]] = {}
-    backward: dict[H, list[tuple[H, Enabling]]] = {}
-    for (e, a), how in relation.items():
-        forward.setdefault(e, []).append((a, how))
-        backward.setdefault(a, []).append((e, how))
+    if n <= SCAN_UP_TO:
+        return [items[i] for i in _scan(n, names, people, relation, lambda i, how: lacks(items[i], how))]
+    forward, backward = relation.forward, relation.backward
     # An item's place is a number: moving one before another gives it a number between that one's and
     # its predecessor's (`keys` holds them in order); when two get too close, all are renumbered.
     place: list[float] = [0.0] * n

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import followup
+from followup import ranking
 from followup.facts import load_facts
 from followup.ranking import order_by_dependency
 
@@ -30,6 +32,17 @@ def by_definition(items: list[int], enables: Callable[[int, int], bool]) -> list
             return out
 
 
+@contextmanager
+def scanning_up_to(n: int) -> Iterator[None]:
+    """Cases of up to `n` items take the scan; larger ones the index (ranking.SCAN_UP_TO)."""
+    kept = ranking.SCAN_UP_TO
+    ranking.SCAN_UP_TO = n
+    try:
+        yield
+    finally:
+        ranking.SCAN_UP_TO = kept
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[list[int], set[tuple[int, int]]]:
     n = draw(st.integers(0, 14))
@@ -44,7 +57,10 @@ def cases(draw: st.DrawFn) -> tuple[list[int], set[tuple[int, int]]]:
 def test_the_order_is_the_one_its_definition_gives(case: tuple[list[int], set[tuple[int, int]]]) -> None:
     items, relation = case
     enables = lambda e, a: (e, a) in relation  # noqa: E731
-    assert order_by_dependency(items, lambda x: x, dict.fromkeys(relation, True)) == by_definition(items, enables)
+    for scan_up_to in (0, ranking.SCAN_UP_TO):  # the index, then the scan small cases take
+        with scanning_up_to(scan_up_to):
+            got = order_by_dependency(items, lambda x: x, dict.fromkeys(relation, True))
+        assert got == by_definition(items, enables)
 
 
 # An item as evaluation ranks them: (position, rule, person or None, lacks an email, lacks contact details).
@@ -83,9 +99,11 @@ def test_the_order_is_the_one_its_definition_gives_for_details_a_person_lacks(
             return False
         return a[3] if how == "email" else a[4]
 
-    got = order_by_dependency(items, lambda x: x[1], relation,  # type: ignore[arg-type]
-                              person=lambda x: x[2], lacks=lambda x, how: x[3] if how == "email" else x[4])
-    assert got == by_definition(items, enables)
+    for scan_up_to in (0, ranking.SCAN_UP_TO):
+        with scanning_up_to(scan_up_to):
+            got = order_by_dependency(items, lambda x: x[1], relation,  # type: ignore[arg-type]
+                                      person=lambda x: x[2], lacks=lambda x, how: x[3] if how == "email" else x[4])
+        assert got == by_definition(items, enables)
 
 
 def test_many_moves_into_one_gap_keep_the_order_of_the_definition() -> None:
@@ -94,7 +112,8 @@ def test_many_moves_into_one_gap_keep_the_order_of_the_definition() -> None:
     items = list(range(300))
     relation = {(i, 1): True for i in range(2, 300)} | {(i, i - 1): True for i in range(200, 300)}
     enables = lambda e, a: (e, a) in relation  # noqa: E731
-    assert order_by_dependency(items, lambda x: x, relation) == by_definition(items, enables)
+    with scanning_up_to(0):
+        assert order_by_dependency(items, lambda x: x, relation) == by_definition(items, enables)
 
 
 def test_a_case_naming_thousands_of_people_without_contact_details_does_not_hang() -> None:
