@@ -23,8 +23,8 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from heapq import heappop, heappush
 from operator import itemgetter
 from typing import Any, Generic, Literal, TypeVar
@@ -162,10 +162,9 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
     Read literally the definition costs a scan of everything before each
     item, again after each move: hours for a case naming ten thousand people
     without contact details. Here items are placed one by one; the first item
-    one enables is found from the relation (per rule, and per rule and
-    person, the earliest placed item), and after a move only the items that
-    enable the one moved are looked at again: about n log n for the relations
-    packs have. The relation is acyclic (ENABLES); a move limit guards
+    one enables is found from the relation (the places of the items per rule,
+    and per rule and person, are kept in order), and after a move only the
+    items after it that enable the one moved are looked at again. The relation is acyclic (ENABLES); a move limit guards
     against one that is not.
     """
     n = len(items)
@@ -183,82 +182,78 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
     place: list[float] = [0.0] * n
     keys: list[float] = []
     at: dict[float, int] = {}
-    groups: dict[Hashable, list[int]] = {}  # placed items per rule name, and per (rule name, person)
-    first: dict[Hashable, int] = {}  # the earliest placed item of each group
-
-    def group_keys(i: int) -> tuple[Hashable, ...]:
-        p = people[i]
-        return (names[i],) if p is None else (names[i], (names[i], p))
-
-    def note(i: int) -> None:  # item i was placed, or moved earlier
-        for g in group_keys(i):
-            f = first.get(g)
-            if f is None or place[i] < place[f]:
-                first[g] = i
+    # the places of the placed items per rule name, and per (rule name, person), in order
+    groups: dict[Hashable, list[float]] = {}
+    kinds = [(names[i],) if people[i] is None else (names[i], (names[i], people[i])) for i in range(n)]
 
     def enabled_first(i: int) -> int | None:
         """The earliest placed item that item i enables."""
-        best: int | None = None
+        best: float | None = None
         p = people[i]
         for a, how in forward.get(names[i], ()):
             if how is True:
-                f = first.get(a)
+                group = groups.get(a)
             elif p is None:
                 continue
             else:
-                f = first.get((a, p))
-                if f is not None and not lacks(items[f], how):
-                    f = None
-            if f is not None and f != i and (best is None or place[f] < place[best]):
-                best = f
-        return best
+                group = groups.get((a, p))
+                if group and not lacks(items[at[group[0]]], how):
+                    continue
+            if group and (best is None or group[0] < best) and at[group[0]] != i:
+                best = group[0]
+        return None if best is None else at[best]
 
-    def enablers_after(i: int) -> Iterator[int]:
+    def enablers_after(i: int) -> list[int]:
         """The placed items after item i that enable it."""
+        out: list[int] = []
         p = people[i]
         for e, how in backward.get(names[i], ()):
             if how is True:
-                group = groups.get(e, ())
+                group = groups.get(e)
             elif p is None or not lacks(items[i], how):
                 continue
             else:
-                group = groups.get((e, p), ())
-            for z in group:
-                if place[z] > place[i]:
-                    yield z
+                group = groups.get((e, p))
+            if group:
+                out += [at[x] for x in group[bisect_right(group, place[i]):]]
+        return out
 
     def move_before(i: int, f: int) -> None:
         old = place[i]
         del keys[bisect_left(keys, old)]
         del at[old]
+        for g in kinds[i]:
+            group = groups[g]
+            del group[bisect_left(group, old)]
         k = bisect_left(keys, place[f])
         below = keys[k - 1] if k else place[f] - 1.0
         new = (below + place[f]) / 2
         if not below < new < place[f]:  # no room left between them: renumber everything, keeping the order
-            renumbered = {}
-            for rank_, key in enumerate(keys):
-                j = at[key]
-                place[j] = float(rank_) * 2.0
-                renumbered[place[j]] = j
-            keys[:] = list(renumbered)
+            renumbered = {key: float(rank_) * 2.0 for rank_, key in enumerate(keys)}
+            for key, value in renumbered.items():
+                place[at[key]] = value
+            for group in groups.values():
+                group[:] = [renumbered[x] for x in group]
+            at_new = {renumbered[key]: j for key, j in at.items()}
             at.clear()
-            at.update(renumbered)
+            at.update(at_new)
+            keys[:] = list(renumbered.values())
             k = bisect_left(keys, place[f])
             below = keys[k - 1] if k else place[f] - 1.0
             new = (below + place[f]) / 2
         place[i] = new
         keys.insert(k, new)
         at[new] = i
-        note(i)
+        for g in kinds[i]:
+            insort(groups[g], new)
 
     moves = 0
     for i in range(n):
         place[i] = keys[-1] + 1.0 if keys else 0.0
         keys.append(place[i])
         at[place[i]] = i
-        for g in group_keys(i):
-            groups.setdefault(g, []).append(i)
-        note(i)
+        for g in kinds[i]:
+            groups.setdefault(g, []).append(place[i])  # the last place so far: the group stays in order
         # item i, then every item that enables one moved, in the order they stand
         pending = [(place[i], i)]
         while pending:
