@@ -178,7 +178,10 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
         return [items[i] for i in _scan(n, names, people, relation, lambda i, how: lacks(items[i], how))]
     forward, backward = relation.forward, relation.backward
     # An item's place is a number: moving one before another gives it a number between that one's and
-    # its predecessor's (`keys` holds them in order); when two get too close, all are renumbered.
+    # its predecessor's (`keys` holds them in order); when two get too close, all are renumbered. The
+    # number is near the predecessor's: the next item moved before the same one (thousands of people's
+    # actions enabling the same first action) finds most of the room left, and a chain of items each
+    # moved before the one moved last is as long as the relation is deep.
     place: list[float] = [0.0] * n
     keys: list[float] = []
     at: dict[float, int] = {}
@@ -227,7 +230,7 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
             del group[bisect_left(group, old)]
         k = bisect_left(keys, place[f])
         below = keys[k - 1] if k else place[f] - 1.0
-        new = (below + place[f]) / 2
+        new = below + (place[f] - below) / 16
         if not below < new < place[f]:  # no room left between them: renumber everything, keeping the order
             renumbered = {key: float(rank_) * 2.0 for rank_, key in enumerate(keys)}
             for key, value in renumbered.items():
@@ -240,7 +243,7 @@ def order_by_dependency(items: Sequence[T], name: Callable[[T], H],
             keys[:] = list(renumbered.values())
             k = bisect_left(keys, place[f])
             below = keys[k - 1] if k else place[f] - 1.0
-            new = (below + place[f]) / 2
+            new = below + (place[f] - below) / 16
         place[i] = new
         keys.insert(k, new)
         at[new] = i

@@ -106,6 +106,16 @@ def test_the_order_is_the_one_its_definition_gives_for_details_a_person_lacks(
         assert got == by_definition(items, enables)
 
 
+def test_a_long_chain_of_moves_into_one_gap_keeps_the_order_of_the_definition() -> None:
+    # Item i enables item i - 1 (and item 2 enables item 1): each moves just before the one moved
+    # last, into an ever narrower gap, so the places are renumbered again and again.
+    items = list(range(300))
+    relation = {(i, i - 1): True for i in range(2, 300)}
+    enables = lambda e, a: (e, a) in relation  # noqa: E731
+    with scanning_up_to(0):
+        assert order_by_dependency(items, lambda x: x, relation) == by_definition(items, enables)
+
+
 def test_many_moves_into_one_gap_keep_the_order_of_the_definition() -> None:
     # Every item enables the one before it in rule order, each moving into the same narrowing gap:
     # the places are renumbered when the gap runs out, and the order must not notice.
