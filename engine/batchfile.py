@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -92,7 +94,8 @@ def run_batch(source: str | os.PathLike[str], output: str | os.PathLike[str], pa
         if str(source) == "-":
             stream = sys.stdin.buffer
             if workers == 1:
-                summary = _in_process(stream, out, evaluator, progress, None)
+                summary = _in_process(stream, out, evaluator, progress, None, stops)
+                stops.check()  # a stop whose exception Python dropped: not a complete batch
                 summary.seconds = time.perf_counter() - started
                 return summary
             path = Path(scratch) / "stdin.jsonl"
@@ -103,11 +106,12 @@ def run_batch(source: str | os.PathLike[str], output: str | os.PathLike[str], pa
         size = path.stat().st_size
         if workers == 1 or size < MIN_PARALLEL_BYTES:
             with path.open("rb") as f:
-                summary = _in_process(f, out, evaluator, progress, None)
+                summary = _in_process(f, out, evaluator, progress, None, stops)
         else:
             packs = [str(cp.file.path or cp.file.origin) for cp in evaluator.packs]
             summary = _parallel(path, out, packs if evaluator.several else packs[0], at, workers, explain, id_field,
                                 name, Path(scratch), progress, stops)
+        stops.check()
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -182,11 +186,11 @@ def _umask() -> int:
 
 
 def _in_process(stream: IO[bytes], out: IO[bytes], ev: BatchEvaluator, progress: Progress | None,
-                total: int | None) -> BatchSummary:
+                total: int | None, stops: Stops) -> BatchSummary:
     done = 0
     for result in evaluate_lines(stream, ev.packs, evaluator=ev):
-        out.write(result)
-        out.write(b"\n")
+        stops.check()
+        out.write(result + b"\n")  # one write: a stop leaves no line without its end
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
@@ -280,9 +284,20 @@ _worker: dict[str, Any] = {}
 def _start_worker(pack: str | list[str], at: datetime | str, explain: bool, id_field: str, source: str,
                   counter: Any) -> None:
     worker_ignores_ctrl_c()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="followup-batch-parent", daemon=True).start()
     # Each worker process compiles the packs once, here, and keeps them for every range it is given.
     _worker["evaluator"] = BatchEvaluator(pack, at, explain=explain, id_field=id_field, source=source)
     _worker["counter"] = counter
+
+
+def _end_with(parent: int) -> None:
+    """A worker ends with the batch that started it. Killed (SIGKILL, the OOM killer), the batch cannot end
+    its workers, and a worker waits for its next range for ever: the parent's sentinel (a pipe only the
+    parent holds open) becomes readable when it is gone."""
+    multiprocessing.connection.wait([parent])
+    os._exit(1)
 
 
 def _run_range(path: str, start: int, end: int, first_line: int, out_path: str) -> tuple[int, int, list[int | None]]:
@@ -313,16 +328,20 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
     ranges = line_ranges(path, parts)
     # spawn: a worker starts clean (no copied locks or durable-rules state) on every platform
     ctx = multiprocessing.get_context("spawn")
-    counter = ctx.Value("q", 0)
     summary = BatchSummary(workers=workers)
     # Every change to the pool (made, given work, which starts its processes and manager thread, shut down)
     # is held from stops: one raised half way leaves it unable to end cleanly (see batchstops).
-    with stops.held():
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx, initializer=_start_worker,
-                                   initargs=(pack, at, explain, id_field, source, counter))
+    pool: ProcessPoolExecutor | None = None
     try:
-        with stops.held(spawns=True):
-            counting = [pool.submit(_count_lines, str(path), a, b) for a, b in ranges]
+        with stops.held():
+            # The counter's lock starts multiprocessing's resource tracker if it is not running, which lifts
+            # the calling thread's signal mask: the workers' mask (spawns) is set after it.
+            counter = ctx.Value("q", 0)
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(ranges)), mp_context=ctx,
+                                       initializer=_start_worker,
+                                       initargs=(pack, at, explain, id_field, source, counter))
+            with stops.held(spawns=True):
+                counting = [pool.submit(_count_lines, str(path), a, b) for a, b in ranges]
         counts = [f.result() for f in counting]
         total = sum(counts)
         firsts = [1 + sum(counts[:k]) for k in range(len(ranges))]
@@ -332,6 +351,7 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
                 pool.submit(_run_range, str(path), a, b, firsts[k], str(outs[k])) for k, (a, b) in enumerate(ranges)]
         written = 0
         while written < len(futures):
+            stops.check()
             # Only the next range in order can be written: waiting on any range spun this loop (a
             # whole core on a 2-core machine) whenever a later range finished first.
             wait([futures[written]], timeout=PROGRESS_SECONDS)
@@ -343,9 +363,11 @@ def _parallel(path: Path, out: IO[bytes], pack: str | list[str], at: datetime | 
             if progress is not None:
                 progress(counter.value, total)
     except BaseException:
-        with stops.held(stopping=True):
-            _end_workers(pool)
+        if pool is not None:
+            with stops.held(stopping=True):
+                _end_workers(pool)
         raise
+    assert pool is not None  # made, or the try raised
     with stops.held():
         pool.shutdown(wait=True)
     if progress is not None:

@@ -9,13 +9,18 @@ manager thread starts (the shutdown fails: "cannot join thread before it is
 started"). Blocking the signals in the kernel around the pool's start
 instead (pthread_sigmask, 67cebdb) was reverted (eb3595f) after a batch so
 stopped hung on Python 3.13; a mask is also inherited by every thread and
-process started meanwhile.
+process started meanwhile, and multiprocessing lifts it whenever it starts its
+resource tracker.
 
 So while the pool changes (created, given work, shut down) and while the
-scratch folder and the unfinished output are removed, the handlers only note
-a stop, and the stop is raised where the change is complete. Everywhere else
-it is raised at once, as before: a batch waiting on its input or on a full
-pipe still stops.
+scratch folder and the unfinished output are made or removed, the handlers
+only note a stop, and the stop is raised where the change is complete.
+Everywhere else it is raised at once, as before: a batch waiting on its input
+or on a full pipe still stops. A stop is also kept once noted, and raised
+again at the batch's checks (each input, each wait for a range, before the
+output is put in place): a handler that ran inside a finalizer or a weakref
+callback (the import system's, say) had its exception printed and dropped by
+Python, and the batch ran on to the end (seen on 3.13, 1 stop in 150).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class Stops:
     def __init__(self) -> None:
         self._previous: dict[int, Handler] = {}
         self._depth = 0
-        self._pending: tuple[int, FrameType | None] | None = None
+        self._noted: tuple[int, FrameType | None] | None = None  # the first stop, kept until the batch ends
 
     def __enter__(self) -> Stops:
         if threading.current_thread() is threading.main_thread():
@@ -62,17 +67,22 @@ class Stops:
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self._depth:
-            if self._pending is None:
-                self._pending = (signum, frame)
-            return
-        self._previous[signum](signum, frame)
+        if self._noted is None:
+            self._noted = (signum, frame)
+        if not self._depth:
+            self._previous[signum](signum, frame)
+
+    def check(self) -> None:
+        """Raise a stop noted before (outside held blocks: a place where nothing is half done)."""
+        if self._noted is not None:
+            signum, frame = self._noted
+            self._previous[signum](signum, frame)
 
     def held(self, *, stopping: bool = False, spawns: bool = False) -> _Held:
         """A block no stop interrupts; one noted meanwhile is raised when it ends.
 
         `stopping`: the block is part of a stop (or a failure) already under
-        way, and a further signal asks for nothing more: it is dropped.
+        way: a further signal asks for nothing more and is not raised.
         `spawns`: the block may start worker processes, which then start with
         Ctrl-C blocked until they ignore it (see worker_ignores_ctrl_c).
         """
@@ -97,12 +107,8 @@ class _Held:
             # A Ctrl-C that arrived meanwhile is delivered here, and noted: the depth still counts this block.
             signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
         stops._depth -= 1
-        if stops._depth or stops._pending is None:
-            return
-        signum, frame = stops._pending
-        stops._pending = None
-        if kind is None and not self.stopping:
-            stops._previous[signum](signum, frame)
+        if not stops._depth and kind is None and not self.stopping:
+            stops.check()
 
 
 def worker_ignores_ctrl_c() -> None:

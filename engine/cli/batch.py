@@ -92,19 +92,33 @@ def _stopped_cleanly(output: str) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    before = _identity(output)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     except _Stopped as stopped:
         caught[0] = True  # first, and without a call (no handler runs before it)
         name = signal.Signals(stopped.signum).name
-        where = ("the results written before it are on standard output" if output == "-" else
-                 f"{output} was not written (it is replaced only when a batch completes)")
+        if output == "-":
+            where = "the results written before it are on standard output"
+        elif _identity(output) != before:  # the stop came as the batch ended, after the output was in place
+            where = f"{output} was written: the batch had completed"
+        else:
+            where = f"{output} was not written (it is replaced only when a batch completes)"
         click.echo(f"batch stopped by {name}: {where}", err=True)
         raise SystemExit(128 + stopped.signum) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which file is at `path` (a completed batch puts a new one there), or None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 class _bar:
