@@ -3,8 +3,8 @@
 Python runs a signal's handler in the main thread between two bytecodes, so
 a stop raised by the handler can land inside the process pool's own code:
 between spawning a worker and sending it its instructions (the worker dies
-with a traceback), between starting a worker and recording it (the pool never
-tells it to end, and the exit waits for it for ever), or while the pool's
+with a traceback), between starting a worker and recording it (the pool
+neither tells it to end nor waits for it), or while the pool's
 manager thread starts (the shutdown fails: "cannot join thread before it is
 started"). Blocking the signals in the kernel around the pool's start
 instead (pthread_sigmask, 67cebdb) was reverted (eb3595f) after a batch so
