@@ -65,6 +65,8 @@ class Derived:
     local_tz: ZoneInfo | None = None
     # Event times that can close a window (catalogue.EVENTS), earliest first.
     events: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
+    # The latest time at which the facts record something done or received (recorded_after).
+    last_recorded: datetime | None = None
     # Shared by every evaluation of the same Facts object: results that depend
     # on the facts alone (evaluation keeps due times of fixed anchors here).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -91,6 +93,7 @@ class _Static:
     events: dict[str, tuple[datetime, ...]]
     second_round: datetime | None
     answer_by: datetime | None
+    last_recorded: datetime | None
 
 
 _statics: dict[int, tuple[weakref.ref[Facts], _Static]] = {}
@@ -173,7 +176,7 @@ def derive(facts: Facts, at: datetime) -> Derived:
     anchors = dict(st.anchors)
     anchors["now"] = now
     return Derived(at=now, tz=st.tz, case=case, subjects=st.subjects, anchors=anchors, memo=st.memo,
-                   holidays=st.holidays, local_tz=st.local_tz, events=st.events)
+                   holidays=st.holidays, local_tz=st.local_tz, events=st.events, last_recorded=st.last_recorded)
 
 
 def _compute_static(facts: Facts) -> _Static:
@@ -288,8 +291,43 @@ def _compute_static(facts: Facts) -> _Static:
         "second_round": tuple(rounds),
         "answer_by": (answer_by,) if answer_by else (),
     }
+    recorded = [when for when, _ in _recorded(facts)]
     return _Static(tz, end, iv_day, expected, last_fu, latest.at if latest else None, case, tuple(subjects),
-                   anchors, {}, cal, local_tz, events, second_round, answer_by)
+                   anchors, {}, cal, local_tz, events, second_round, answer_by, max(recorded) if recorded else None)
+
+
+def _recorded(facts: Facts) -> list[tuple[datetime, str]]:
+    """What the facts record as done or received, with its time: notes sent, follow-ups and their
+    answers, responses and the replies to them (not what is scheduled: a decision date, a second round)."""
+    out: list[tuple[datetime, str]] = []
+    for p in facts.people:
+        if p.thank_you is not None:
+            out.append((p.thank_you.at, f"the thank-you to {p.name}"))
+        if p.formal_letter is not None:
+            out.append((p.formal_letter.at, f"the letter to {p.name}"))
+    for f in facts.follow_ups:
+        out.append((f.at, f"a follow-up by {f.channel}"))
+        if f.answered_at is not None:
+            out.append((f.answered_at, "the answer to a follow-up"))
+    for r in facts.responses:
+        out.append((r.at, f"a response ({r.kind.replace('_', ' ')})"))
+        if r.replied is not None:
+            out.append((r.replied.at, f"your reply to a response ({r.kind.replace('_', ' ')})"))
+    return out
+
+
+def recorded_after(facts: Facts, at: datetime) -> str | None:
+    """A notice when the facts record things done or received after `at`, which an evaluation at `at`
+    counts as done all the same (facts hold one state, not a history): None when there are none."""
+    later = sorted((when, what) for when, what in _recorded(facts) if when > at)
+    if not later:
+        return None
+    tz = at.tzinfo
+    shown = "; ".join(f"{what} ({when.astimezone(tz):%a %d %b %H:%M})" for when, what in later[:3])
+    more = f"; and {len(later) - 3} more" if len(later) > 3 else ""
+    return (f"The facts record {len(later)} thing{'s' if len(later) > 1 else ''} done or received after "
+            f"{at:%a %d %b %Y %H:%M}: {shown}{more}. This advice counts them as done; for the advice as it "
+            f"stood then, give facts holding only what had happened by then")
 
 
 def all_values(derived: Derived, subject: Subject | None) -> dict[str, Any]:

@@ -155,7 +155,7 @@ class Engine:
             when = evaluation_time(at, f)
         advice = evaluate(self.load_pack(pack), f, when.at, explain=explain, enrich=enricher(self.pm))
         if when.source != "given" or when.notices:
-            advice = advice.model_copy(update={"at_source": when.source, "notices": list(when.notices)})
+            advice = advice.model_copy(update={"at_source": when.source, "notices": [*when.notices, *advice.notices]})
         return advice
 
     # --- explanations (see whynot.py) ----------------------------------------------

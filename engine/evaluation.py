@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
 from .conditions import ReadyItem, explain_ready, ready_plan
-from .derive import MOVING, Derived, Subject, derive, due_moment, expiry, holiday_note, window_moment
+from .derive import MOVING, Derived, Subject, derive, due_moment, expiry, holiday_note, recorded_after, window_moment
 from .facts import Facts
 from .packs import Due, Rule
 from .ranking import URGENCY_POINTS, order_by_dependency, rank
@@ -222,7 +222,8 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         "candidate_timezone": str(local_tz) if local_tz else None,
         "at": now,
         "at_source": "given",
-        "notices": [],
+        "notices": ([] if derived.last_recorded is None or now >= derived.last_recorded
+                    else [recorded_after(facts, now) or ""]),
         "set_aside": [],
         "pack": cp.ref,
         "actions": actions,
