@@ -67,16 +67,22 @@ class Stops:
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self._noted is None:
-            self._noted = (signum, frame)
-        if not self._depth:
-            self._previous[signum](signum, frame)
+        if self._depth:
+            if self._noted is None:
+                self._noted = (signum, frame)
+            return
+        self._deliver(signum, frame)
+
+    def _deliver(self, signum: int, frame: FrameType | None) -> None:
+        self._noted = (signum, frame)
+        self._previous[signum](signum, frame)
+        # It returned: a handler of the caller's that does not stop the batch (or one already stopping).
+        self._noted = None
 
     def check(self) -> None:
         """Raise a stop noted before (outside held blocks: a place where nothing is half done)."""
         if self._noted is not None:
-            signum, frame = self._noted
-            self._previous[signum](signum, frame)
+            self._deliver(*self._noted)
 
     def held(self, *, stopping: bool = False, spawns: bool = False) -> _Held:
         """A block no stop interrupts; one noted meanwhile is raised when it ends.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -424,3 +425,43 @@ def test_workers_end_with_a_killed_batch(parallel_input: Path, tmp_path: Path) -
     while _session(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _session(proc.pid) == []
+
+
+def test_ctrl_c_in_a_program_that_runs_a_parallel_batch(parallel_input: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """From Python (the main thread, Python's own Ctrl-C handler): KeyboardInterrupt reaches the caller once
+    the workers are ended and the scratch folder and the unfinished output removed."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    out = tmp_path / "out.jsonl"
+
+    def interrupt(done: int, total: int | None) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    before = set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(parallel_input, out, "proactive", "2026-11-20T10:00", workers=2, progress=interrupt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert set(multiprocessing.active_children()) <= before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_callers_handler_that_does_not_stop_is_called_once_and_the_batch_completes(
+        parallel_input: Path, tmp_path: Path) -> None:
+    """A program's own SIGTERM handler that only takes note (a server asked to finish what it is doing) is
+    called once per signal, and the batch goes on to the end."""
+    calls: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: calls.append(signum))
+    try:
+        sent: list[bool] = []
+
+        def terminate(done: int, total: int | None) -> None:
+            if not sent:
+                sent.append(True)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        summary = run_batch(parallel_input, tmp_path / "out.jsonl", "proactive", "2026-11-20T10:00", workers=2,
+                            progress=terminate)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert calls == [signal.SIGTERM]
+    assert summary.inputs == 2000 and len((tmp_path / "out.jsonl").read_bytes().splitlines()) == 2000
