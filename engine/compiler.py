@@ -186,11 +186,6 @@ class CompiledPack:
         return Relation(self.enabling)
 
     @cached_property
-    def enablers(self) -> frozenset[str]:
-        """Rules that may enable another: an evaluation with none of them among its actions keeps the ranked order."""
-        return frozenset(e for e, _ in self.enabling)
-
-    @cached_property
     def may_enable(self) -> dict[str, frozenset[str]]:
         """Per enabler rule, the rules it may enable (ranking.order_by_dependency moves it before them)."""
         out: dict[str, set[str]] = {}

@@ -186,7 +186,7 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
                 ready = firing.ready = ready_plan(firing.cr.because, case,
                                                   subject.values if subject is not None else _NONE, moving)
             because = explain_ready(ready, case)
-        _, rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = firing.fixed
+        rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = firing.fixed
         due = when.due
         actions.append(_new_action({  # in the order of Action's fields
             "rank": i,
@@ -238,7 +238,6 @@ _new_advice = Advice._trusted
 # What ranking reads of the case fact's subject: no person, leads the hiring-manager and contact order.
 _CASE: tuple[None, None, int, int] = (None, None, 0, 0)
 _NONE: dict[str, Any] = {}  # the person values of the case: none (never written)
-_NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +412,7 @@ def _fixed(cr: CompiledRule, subject: Subject | None, cp: CompiledPack, memo: di
     target = memo.get(tkey)
     if target is None:
         target = memo[tkey] = _target(rule.target, subject)
-    return (cr, rule.id, cr.pack or cp.file.pack.name, cr.layer, rule.action, rule.avoid,
+    return (rule.id, cr.pack or cp.file.pack.name, cr.layer, rule.action, rule.avoid,
             cr.title(target.name or _WHO[target.kind]), target, rule.channel, rule.priority, cr.rationale, cr.sources)
 
 
