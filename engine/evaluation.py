@@ -281,14 +281,18 @@ class _Firing:
 
 
 def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple[str, str], _Firing]:
-    """The firings met so far for these facts under `cp` (and this layout: plugins change what is fixed)."""
-    key = ("firings", id(lay))
+    """The firings met so far for these facts under `cp` (and this layout: plugins change what is fixed).
+
+    Per pack, not per layout: packs that assert the same facts (one extending
+    another, say) share a layout, but their rule names (r0, r1, ...) mean other rules.
+    """
+    key = ("firings", id(cp), id(lay))
     hit = memo.get(key)
-    # the layout is kept alongside: an id may be reused once a pack is dropped
-    if hit is not None and hit[0] is lay:
-        return hit[1]  # type: ignore[no-any-return]
+    # the pack and layout are kept alongside: an id may be reused once they are dropped
+    if hit is not None and hit[0] is cp and hit[1] is lay:
+        return hit[2]  # type: ignore[no-any-return]
     table: dict[tuple[str, str], _Firing] = {}
-    memo[key] = (lay, table)
+    memo[key] = (cp, lay, table)
     return table
 
 

@@ -240,3 +240,34 @@ def test_text_and_markdown_say_which_pack_and_file_each_inherited_action_came_fr
     assert "From: rule thank-interviewers-email from pack conservative (last set in conservative.yaml)" in md
     text = runner.invoke(cli, ["advise", str(JUST_AFTER), "--pack", "proactive"]).output
     assert "From: rule thank-interviewers\n" in text
+
+
+@pytest.mark.parametrize("base", ["conservative", "proactive", "tech-industry"])
+def test_packs_asserting_the_same_facts_keep_their_own_rules_for_one_facts_object(
+        engine: followup.Engine, tmp_path: Path, base: str) -> None:
+    # A pack extending another that only rewords and reprioritises asserts the same facts (one
+    # layout), but its rules are its own: evaluating one Facts object under the base pack
+    # first must not hand the extending pack the base pack's actions.
+    at = datetime(2026, 11, 17, 16, 0, tzinfo=UTC)
+    fired = engine.advise(followup.load_facts(JUST_AFTER), base, at).actions[0]
+    lower = "low" if fired.priority != "low" else "critical"
+    ext = tmp_path / "reworded.yaml"
+    ext.write_text(f"name: reworded\ntitle: Reworded\nsummary: {base}, reworded\nversion: '1'\nextends: {base}\n"
+                   f"overrides:\n  - id: {fired.rule}\n    priority: {lower}\n"
+                   "    rationale: Reworded for this test, and so told apart from the base pack.\n")
+    facts = followup.load_facts(JUST_AFTER)
+    for first, second in ((base, ext), (ext, base)):
+        engine.advise(facts, first, at, explain=True)
+        shared = engine.advise(facts, second, at, explain=True)
+        assert shared == engine.advise(followup.load_facts(JUST_AFTER), second, at, explain=True)
+    mine = [a for a in engine.advise(facts, ext, at).actions if a.rule == fired.rule]
+    assert mine and all(a.priority == lower and a.rationale.startswith("Reworded") for a in mine)
+
+    out = CliRunner().invoke(cli, ["compare", str(JUST_AFTER), "--packs", f"{base},{ext}", "--at", at.isoformat(),
+                                   "--format", "json"])
+    assert out.exit_code == 0, out.output
+    by_pack = {a["pack"]["name"]: a for a in json.loads(out.output)["advice"]}
+    rationale = {name: {x["rationale"] for x in advice["actions"] if x["rule"] == fired.rule}
+                 for name, advice in by_pack.items()}
+    assert rationale["reworded"] == {"Reworded for this test, and so told apart from the base pack."}
+    assert rationale[base] == {fired.rationale}
