@@ -78,6 +78,10 @@ class PythonRuleset:
                     out.append((name, fact["id"]))
         return out
 
+    def fire_dumped(self, payload: str, retract: str,
+                    facts: Callable[[], list[dict[str, Any]]]) -> list[tuple[str, str]]:
+        return self.fire(facts())
+
 
 def examples() -> list[tuple[str, Facts, datetime]]:
     out = []

@@ -78,10 +78,11 @@ class Not:
 Condition = Test | All | Any_ | Not
 
 
-# A slotted, unfrozen dataclass rather than a pydantic model: an evaluation
-# builds one per test of every fired rule, and this is several times cheaper
-# (a frozen dataclass sets each field through object.__setattr__).
-@dataclass(slots=True)
+# A slotted dataclass rather than a pydantic model: an evaluation returns one per
+# test of every fired rule, several times cheaper to make. Frozen, like every result,
+# so that the items whose value is fixed for given facts are made once and shared by
+# every evaluation of them (ready_plan).
+@dataclass(frozen=True, slots=True)
 class Because:
     """One test of a rule's condition as it was evaluated (an item of the because-trace)."""
 
@@ -348,37 +349,40 @@ def explain_fired(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Map
             for text, fact, negated, held, personal in plan for v in ((person_get if personal else case_get)(fact),)]
 
 
-# A plan item made ready for given facts: the Because's fields when its value is fixed for them,
-# else None and the item, decided at each evaluation.
-ReadyItem = tuple["tuple[str, str, Any, bool, bool] | None", PlanItem]
+# A plan made ready for given facts (ready_plan): whether every item is fixed, and per test
+# either its Because, shared by every evaluation, or the plan item, decided at each one.
+ReadyPlan = tuple[bool, tuple["Because | PlanItem", ...]]
 
 
 def ready_plan(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mapping[str, Any],
-               moving: Collection[str] | None) -> tuple[ReadyItem, ...]:
+               moving: Collection[str] | None) -> ReadyPlan:
     """`plan` with what is fixed for given facts read once: every person value, and the case
     values not in `moving` (None: any case value may move). :func:`explain_ready` finishes it."""
-    out: list[ReadyItem] = []
+    out: list[Because | PlanItem] = []
     for item in plan:
         text, fact, negated, held, personal = item
         if personal or (moving is not None and fact not in moving):
             v = (person if personal else case).get(fact)
-            out.append(((text, fact, v, held if held.__class__ is bool else held(v), negated), item))  # type: ignore[operator]
-        else:
-            out.append((None, item))
-    return tuple(out)
-
-
-def explain_ready(ready: Sequence[ReadyItem], case: Mapping[str, Any]) -> list[Because]:
-    """The because-trace of a fired rule from its :func:`ready_plan`: :func:`explain_fired` with
-    only the moving values read."""
-    out = []
-    for fields, item in ready:
-        if fields is None:
-            text, fact, negated, held, _ = item
-            v = case.get(fact)
             out.append(Because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
         else:
-            out.append(Because(*fields))
+            out.append(item)
+    return all(item.__class__ is Because for item in out), tuple(out)
+
+
+def explain_ready(ready: ReadyPlan, case: Mapping[str, Any]) -> list[Because]:
+    """The because-trace of a fired rule from its :func:`ready_plan`: :func:`explain_fired` with
+    only the moving values read."""
+    fixed, items = ready
+    if fixed:
+        return list(items)  # type: ignore[arg-type]
+    out = []
+    for item in items:
+        if item.__class__ is Because:
+            out.append(item)
+        else:
+            text, fact, negated, held, _ = item  # type: ignore[misc]
+            v = case.get(fact)
+            out.append(Because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
     return out
 
 

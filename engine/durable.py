@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -164,6 +164,14 @@ def dump(facts: Sequence[Mapping[str, Any]]) -> str:
         return json.dumps(list(facts), ensure_ascii=False, separators=(",", ":"))
 
 
+def dump_object(fact: Mapping[str, Any]) -> str:
+    """One fact as :func:`dump` writes it in a list."""
+    try:
+        return orjson.dumps(fact).decode()
+    except TypeError:
+        return json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+
+
 def retraction(facts: Sequence[Mapping[str, Any]]) -> str:
     """What retracts `facts`: durable finds a fact by its id (and session) alone, so the ids suffice.
 
@@ -224,6 +232,11 @@ class HostRuleset:
             for fact in facts:
                 self._host.retract_fact(self.name, dict(fact))
             return self._fired
+
+    def fire_dumped(self, payload: str, retract: str,
+                    facts: Callable[[], Sequence[Mapping[str, Any]]]) -> list[tuple[str, str]]:
+        """As the engine's rulesets are called (sharding.ShardedRuleset): the facts as mappings."""
+        return self.fire(facts())
 
     def close(self) -> None:
         pass

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from .businesstime import next_call_slot
 from .compiler import CompiledPack, CompiledRule
-from .conditions import ReadyItem, explain_ready, ready_plan
+from .conditions import ReadyPlan, explain_ready, ready_plan
 from .derive import MOVING, Derived, Subject, derive, due_moment, expiry, holiday_note, recorded_after, window_moment
+from .durable import dump_object, retraction
 from .facts import Facts
 from .packs import Due, Rule
 from .ranking import URGENCY_POINTS, order_by_dependency, rank
@@ -61,6 +65,11 @@ class _Layout:
     people: list[tuple[Subject, dict[str, Any], Pairs]]
     # per fact id: the person (None for the case) and what ranking reads of them (name, hiring manager, contact)
     ranking: dict[str, tuple[Subject | None, str | None, int, int]]
+    # The same facts as durable reads them, in runs of facts that read the same moving values:
+    # what writes those values and the closing brace, and each template's JSON without its
+    # closing brace (the case's first); and what retracts them.
+    runs: tuple[tuple[Callable[[dict[str, Any]], str], tuple[str, ...]], ...]
+    retract: str
 
 
 def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = MOVING) -> _Layout:
@@ -104,8 +113,47 @@ def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = 
             template.update(fixed)
             people.append((s, template, moves))
             ranking[sid] = (s, s.person.name, 0 if s.hiring_manager else 1, 0 if s.decision_contact else 1)
-    hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking)
+    facts = ([(case_template, case_moving)] if case_template is not None else []) + [(t, m) for _, t, m in people]
+    runs = [(_tail(moves), tuple(dump_object(t)[:-1] for t, _ in run))
+            for moves, run in itertools.groupby(facts, key=lambda fact: fact[1])]
+    hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking, tuple(runs),
+                                      retraction([t for t, _ in facts]))
     return hit
+
+
+def _payload(lay: _Layout, derived: Derived) -> str:
+    """:func:`_asserted` as the JSON text durable reads, made from the layout's runs.
+
+    Only the moving values are written, once per run: the fixed part of every
+    fact was written when the layout was made.
+    """
+    case = derived.case
+    parts = []
+    for tail, heads in lay.runs:
+        end = tail(case)
+        parts.append((end + ",").join(heads) + end)
+    return "[" + ",".join(parts) + "]"
+
+
+def _tail(moves: Pairs) -> Callable[[dict[str, Any]], str]:
+    """What writes these moving values after a head: their members and the closing brace."""
+    if not moves:
+        return lambda case: "}"
+    fields = tuple(f for _, f in moves)
+    names = [name for name, _ in moves]
+    if len(names) > 1:
+        read: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*names)
+    else:
+        def read(case: dict[str, Any], name: str = names[0]) -> tuple[Any, ...]:  # itemgetter of one is no tuple
+            return (case[name],)
+
+    def tail(case: dict[str, Any]) -> str:
+        values = read(case)
+        members = (dict(zip(fields, values, strict=True)) if None not in values  # absent values are left out
+                   else {f: v for f, v in zip(fields, values, strict=True) if v is not None})
+        return "," + dump_object(members)[1:] if members else "}"
+
+    return tail
 
 
 def _asserted(lay: _Layout, derived: Derived) -> list[dict[str, Any]]:
@@ -143,12 +191,14 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     today = now.date()
     memo = derived.memo
     firings = _firings(cp, lay, memo)
-    candidates = []
-    # This loop runs per firing on every evaluation: urgency, score and the
-    # sort key (see ranking.py) are inlined, and result objects are built
-    # only for the actions that survive ranking. dict.fromkeys drops the
-    # repeats of a rule whose `$or` fired once per true branch, keeping the order.
-    for fired in dict.fromkeys(cp.ruleset.fire(_asserted(lay, derived))):
+    best: dict[Any, tuple[tuple[Any, ...], Ranked]] = {}  # per dedupe group: (sort key, firing) of the best
+    # This loop runs per firing on every evaluation: urgency, score, the sort
+    # key and keeping the best per group (see ranking.py) are inlined, and result
+    # objects are built only for the actions that survive ranking. dict.fromkeys drops
+    # the repeats of a rule whose `$or` fired once per true branch, keeping the order.
+    fired_all = (cp.ruleset.fire_dumped(_payload(lay, derived), lay.retract, lambda: _asserted(lay, derived))
+                 if lay.runs else ())
+    for fired in dict.fromkeys(fired_all):
         firing = firings.get(fired)
         if firing is None:
             firing = firings[fired] = _Firing.make(cp, lay, derived, *fired)
@@ -168,9 +218,11 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         else:
             urg = "upcoming"
         points = firing.points + URGENCY_POINTS[urg]
-        candidates.append(((-points, due is None, due, firing.rule_id, firing.hm, firing.dc, firing.who),
-                           firing.group, (firing, when, urg, points)))
-    ranked = rank(candidates)
+        key = (-points, due is None, due, firing.tie)
+        have = best.get(firing.group)
+        if have is None or key < have[0]:
+            best[firing.group] = (key, (firing, when, urg, points))
+    ranked = rank(best)
     may_enable = cp.may_enable
     if may_enable and len(ranked) > 1 and _enabler_below(ranked, may_enable):
         ranked = order_by_dependency(ranked, _rule_name, cp.relation, _person_of, _lacks)
@@ -185,52 +237,57 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
                 subject = firing.subject
                 ready = firing.ready = ready_plan(firing.cr.because, case,
                                                   subject.values if subject is not None else _NONE, moving)
-            because = explain_ready(ready, case)
-        rule_id, pack, layer, kind, avoid, title, target, channel, priority, rationale, sources = firing.fixed
-        due = when.due
-        actions.append(_new_action({  # in the order of Action's fields
-            "rank": i,
-            "rule": rule_id,
-            "pack": pack,
-            "layer": layer,
-            "kind": kind,
-            "avoid": avoid,
-            "title": title,
-            "target": target,
-            "channel": channel,
-            "priority": priority,
-            "score": points,
-            "urgency": urg,
-            "due": due,
-            "suggested_at": when.suggested,
-            "opens": when.opens,
-            "expires": when.expires,
-            "due_note": when.note,
-            "due_local": due.astimezone(local_tz) if local_tz is not None and due is not None else None,
-            "suggested_local": (when.suggested.astimezone(local_tz) if local_tz is not None
-                                and when.suggested is not None else None),
-            "rationale": rationale,
-            "sources": list(sources),
-            "because": because,
-        }))
-    return _new_advice({
+            because = list(ready[1]) if ready[0] else explain_ready(ready, case)
+        fields = firing.action.copy()  # the fixed fields, in the order of Action's fields
+        fields["rank"] = i
+        fields["score"] = points
+        fields["urgency"] = urg
+        if firing.when is None:  # moments that move with the time
+            fields.update(_moment_fields(when, local_tz))
+        fields["sources"] = list(firing.cr.sources)
+        fields["because"] = because
+        actions.append(_new_action(fields))
+    notices = []
+    if derived.last_recorded is not None and now < derived.last_recorded:
+        later = recorded_after(facts, now)
+        if later is not None:
+            notices.append(later)
+    kept = memo.get(_HEAD)
+    if kept is None:
+        kept = memo[_HEAD] = _advice_head(facts, derived)
+    head, note = kept
+    advice = head.copy()  # in the order of Advice's fields
+    advice["at"] = now
+    advice["notices"] = notices
+    advice["set_aside"] = []
+    advice["pack"] = cp.ref
+    advice["actions"] = actions
+    advice["notes"] = [note]
+    return _new_advice(advice)
+
+
+def _advice_head(facts: Facts, derived: Derived) -> tuple[dict[str, Any], str]:
+    """The fields of an Advice that depend on the facts alone, and the note on business days."""
+    local_tz = derived.local_tz
+    pos = facts.position
+    return {
         "schema_version": 1,
         "candidate": facts.candidate.name,
-        "position": facts.position.title,
-        "company": facts.position.company,
-        "timezone": facts.position.timezone,
+        "position": pos.title,
+        "company": pos.company,
+        "timezone": pos.timezone,
         "candidate_timezone": str(local_tz) if local_tz else None,
-        "at": now,
+        "at": None,
         "at_source": "given",
-        "notices": ([] if derived.last_recorded is None or now >= derived.last_recorded
-                    else [recorded_after(facts, now) or ""]),
-        "set_aside": [],
-        "pack": cp.ref,
-        "actions": actions,
-        "notes": [holiday_note(derived, facts.position.country, facts.position.subdivision)],
-    })
+        "notices": None,
+        "set_aside": None,
+        "pack": None,
+        "actions": None,
+        "notes": None,
+    }, holiday_note(derived, pos.country, pos.subdivision)
 
 
+_HEAD = "advice head"  # its memo key (derive.Derived.memo)
 _new_action = Action._trusted
 _new_advice = Advice._trusted
 
@@ -260,16 +317,18 @@ class _Firing:
     the action's fixed fields one by one at every evaluation.
     """
 
-    __slots__ = ("avoid", "cr", "dc", "fixed", "group", "hm", "points", "ready", "rule_id", "subject", "when", "who")
+    __slots__ = ("action", "avoid", "cr", "group", "points", "ready", "subject", "tie", "when")
 
     def __init__(self, cr: CompiledRule, subject: Subject | None, who: str | None, hm: int, dc: int,
-                 when: When | None, fixed: tuple[Any, ...]) -> None:
+                 when: When | None, action: dict[str, Any]) -> None:
         rule = cr.rule
-        self.cr, self.subject, self.hm, self.dc, self.when, self.fixed = cr, subject, hm, dc, when, fixed
-        self.who = who if who is not None else rule.target
-        self.avoid, self.points, self.rule_id = rule.avoid, cr.points, rule.id
-        self.group = (rule.action, self.who, rule.avoid)  # what ranking keeps the best of (ranking.rank)
-        self.ready: tuple[ReadyItem, ...] | None = None  # the because-trace's plan, at the first explain
+        self.cr, self.subject, self.when, self.action = cr, subject, when, action
+        if who is None:
+            who = rule.target
+        self.avoid, self.points = rule.avoid, cr.points
+        self.tie = (rule.id, hm, dc, who)  # the sort key after score and due time (ranking.py, rule 3)
+        self.group = (rule.action, who, rule.avoid)  # what ranking keeps the best of (ranking.rank)
+        self.ready: ReadyPlan | None = None  # the because-trace's plan, at the first explain
 
     @classmethod
     def make(cls, cp: CompiledPack, lay: _Layout, derived: Derived, name: str, sid: str) -> _Firing:
@@ -277,7 +336,7 @@ class _Firing:
         subject, who, hm, dc = lay.ranking[sid]
         # moments not counted from now nor a call: the same at every evaluation of these facts
         when = _when(cr, derived, cp) if cr.when_key is not None else None
-        return cls(cr, subject, who, hm, dc, when, _fixed(cr, subject, cp, derived.memo))
+        return cls(cr, subject, who, hm, dc, when, _action(cr, subject, cp, derived, when))
 
 
 def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple[str, str], _Firing]:
@@ -317,6 +376,9 @@ def _window(cr: CompiledRule, derived: Derived) -> tuple[datetime | None, dateti
     derived.memo[key] = (opens, expires, why)
     return opens, expires, why
 
+
+# The moments of an action template whose moments move (set at each evaluation).
+_UNSET = When(None, None, None, None, None, None)
 
 # A replacement whose predecessor has not expired is not open yet.
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -408,16 +470,51 @@ def _lacks(item: Ranked, detail: str) -> bool:
 _WHO = {"company": "the company", "self": "yourself"}
 
 
-def _fixed(cr: CompiledRule, subject: Subject | None, cp: CompiledPack, memo: dict[Any, Any]) -> tuple[Any, ...]:
-    """The fields of an action that depend only on its rule and person (see evaluate)."""
+def _action(cr: CompiledRule, subject: Subject | None, cp: CompiledPack, derived: Derived,
+            when: When | None) -> dict[str, Any]:
+    """An action's fields as far as they are fixed for its rule and person, in Action's order.
+
+    An evaluation copies it and sets the rank, score, urgency, sources and
+    because-trace, and the moments when they move with the time (`when` None).
+    """
     rule = cr.rule
+    memo = derived.memo
     # A target is the same for every rule and pack aiming at this person (frozen, so shared).
     tkey = ("target", id(subject), rule.target)
     target = memo.get(tkey)
     if target is None:
         target = memo[tkey] = _target(rule.target, subject)
-    return (rule.id, cr.pack or cp.file.pack.name, cr.layer, rule.action, rule.avoid,
-            cr.title(target.name or _WHO[target.kind]), target, rule.channel, rule.priority, cr.rationale, cr.sources)
+    return {
+        "rank": 0,
+        "rule": rule.id,
+        "pack": cr.pack or cp.file.pack.name,
+        "layer": cr.layer,
+        "kind": rule.action,
+        "avoid": rule.avoid,
+        "title": cr.title(target.name or _WHO[target.kind]),
+        "target": target,
+        "channel": rule.channel,
+        "priority": rule.priority,
+        "score": 0,
+        "urgency": "today",
+        **_moment_fields(when or _UNSET, derived.local_tz),
+        "rationale": cr.rationale,
+        "sources": None,
+        "because": None,
+    }
+
+
+def _moment_fields(when: When, local_tz: ZoneInfo | None) -> dict[str, Any]:
+    due, suggested = when.due, when.suggested
+    return {
+        "due": due,
+        "suggested_at": suggested,
+        "opens": when.opens,
+        "expires": when.expires,
+        "due_note": when.note,
+        "due_local": due.astimezone(local_tz) if local_tz is not None and due is not None else None,
+        "suggested_local": suggested.astimezone(local_tz) if local_tz is not None and suggested is not None else None,
+    }
 
 
 def _target(kind: str, subject: Subject | None) -> Target:

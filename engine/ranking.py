@@ -24,7 +24,7 @@ evaluation.evaluate, which runs it for every firing of every evaluation.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from heapq import heappop, heappush
 from operator import itemgetter
 from typing import Any, Generic, Literal, TypeVar
@@ -78,13 +78,12 @@ def enabling(e_action: str, e_avoid: bool, a_action: str, a_avoid: bool, a_chann
     return "email" if need == "email" else "contact" if need == "contact" else None
 
 
-def rank(candidates: Iterable[tuple[tuple[Any, ...], Hashable, T]]) -> list[T]:
-    """Best first: candidates are (sort key, dedupe key, item); the best item per dedupe key wins."""
-    best: dict[Hashable, tuple[tuple[Any, ...], T]] = {}
-    for key, group, item in candidates:
-        have = best.get(group)
-        if have is None or key < have[0]:
-            best[group] = (key, item)
+def rank(best: Mapping[Hashable, tuple[tuple[Any, ...], T]]) -> list[T]:
+    """Best first, from the best (sort key, item) per dedupe key (rule 4).
+
+    Keeping the best per key is left to the caller: evaluation.evaluate does
+    it inline as the firings come, rather than gathering candidates first.
+    """
     return [item for _, item in sorted(best.values(), key=_first)]
 
 

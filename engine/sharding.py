@@ -250,19 +250,24 @@ class ShardedRuleset:
     def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
         if not facts:
             return []
+        return self.fire_dumped(dump(facts), retraction(facts), lambda: facts)
+
+    def fire_dumped(self, payload: str, retract: str,
+                    facts: Callable[[], Sequence[Mapping[str, Any]]]) -> list[tuple[str, str]]:
+        """:meth:`fire` for facts already dumped: `payload` is their JSON list (one or more facts),
+        `retract` their :func:`~followup.durable.retraction`, and `facts` gives them as
+        mappings, called only for the rules read in Python."""
         fired: list[tuple[str, str]] = []
         shards, python = self._shards, self._python  # a demotion below replaces both lists
-        if shards:
-            payload, retract = dump(facts), retraction(facts)  # one dump shared by every ruleset
-            for shard in shards:
-                ruleset, names = shard
-                try:
-                    fired += ruleset.fire_json(payload, retract)
-                except RulesetError:  # e.g. error 303 on a batch our model did not foresee
-                    self._demote(shard)
-                    fired += self._read(names, facts)
+        for shard in shards:  # one dump shared by every ruleset
+            ruleset, names = shard
+            try:
+                fired += ruleset.fire_json(payload, retract)
+            except RulesetError:  # e.g. error 303 on a batch our model did not foresee
+                self._demote(shard)
+                fired += self._read(names, facts())
         if python:
-            fired += self._read(python, facts)
+            fired += self._read(python, facts())
         return fired
 
     def _read(self, names: Sequence[str], facts: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:

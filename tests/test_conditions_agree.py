@@ -287,3 +287,35 @@ def test_the_because_trace_stays_the_full_trace_as_the_days_pass(pack: str) -> N
                     assert action.because == c.trace(cr.condition, values), (path.name, step, action.rule)
                     checked += 1
     assert checked > 500
+
+
+@pytest.mark.parametrize("pack", ["conservative", "proactive", "tech-industry"])
+def test_the_written_facts_are_the_asserted_facts_as_the_days_pass(pack: str) -> None:
+    # An evaluation hands durable JSON text it writes from prepared heads plus the moving
+    # values (evaluation._payload); it must say exactly what the asserted facts say, at every
+    # moment, also when a plugin changed values or left some absent, and retract exactly them.
+    import dataclasses
+    import json
+
+    from followup import evaluation
+    from followup.derive import MOVING
+
+    def blank(derived):  # an enricher leaving some moving and some fixed values absent
+        case = {**derived.case, "decision.days_past": None, "hours_since_interview": None, "outcome": None}
+        return dataclasses.replace(derived, case=case)
+
+    cp = WINDOW_ENGINE.load_pack(pack)
+    checked = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        facts = load_facts(path)
+        for moving, change in ((MOVING, None), (None, None), (None, blank)):
+            for step in range(0, 30 * 24, 17):
+                derived = derive(facts, facts.interview.end + timedelta(hours=step))
+                if change is not None:
+                    derived = change(derived)
+                lay = evaluation._layout(cp, derived, moving=moving)
+                asserted = evaluation._asserted(lay, derived)
+                assert json.loads(evaluation._payload(lay, derived)) == asserted, (path.name, step)
+                assert json.loads(lay.retract) == [{"id": fact["id"]} for fact in asserted]
+                checked += 1
+    assert checked > 300
