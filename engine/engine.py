@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+from .bundled import files as bundled_files
 from .compiler import CompiledPack, compile_pack
 from .discovery import ENV_VAR, PackLocation, discover, env_entries, find
 from .enrich import enricher
@@ -93,7 +95,8 @@ class Engine:
         # Finding a pack by name asks every plugin and lists folders: far more than an
         # evaluation costs. The answer only changes when FOLLOWUP_PACKS_PATH changes, a
         # file is added to or removed from one of its folders, or a file of the pack's
-        # chain is edited; those are a few stats (one for a built-in pack).
+        # chain is edited; those are a few stats. A built-in pack's file is not among
+        # them: it is part of the installed package and, like its code, read once per process.
         text = pack if pack.__class__ is str else os.fspath(pack)
         # a relative path means another file after a chdir; a name or an absolute path does not
         key = (text, _ENV_DATA.get(_ENV_KEY), os.getcwd() if is_pack_path(text) and not os.path.isabs(text) else "")
@@ -102,7 +105,8 @@ class Engine:
             return hit[1]
         env = os.environ.get(ENV_VAR, "")
         chain, compiled = self._load_uncached(pack)
-        watched = tuple((str(p), mtime) for p, mtime in chain) + _stat_all(env_entries(env))
+        shipped = _builtin_folder()
+        watched = tuple((str(p), mtime) for p, mtime in chain if p.parent != shipped) + _stat_all(env_entries(env))
         with self._lock:
             _put(self._selected, key, (watched, compiled))
         return compiled
@@ -230,6 +234,12 @@ def _put(cache: dict[K, V], key: K, value: V) -> None:
     cache[key] = value
     while len(cache) > _CACHE_SIZE:
         del cache[next(iter(cache))]
+
+
+@functools.cache
+def _builtin_folder() -> Path:
+    """Where the built-in packs are (a resolved path, as the chains' files are)."""
+    return Path(str(bundled_files("followup.policies"))).resolve()
 
 
 def _stat_all(paths: Iterable[str]) -> Stamps:

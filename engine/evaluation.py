@@ -114,7 +114,7 @@ def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = 
             people.append((s, template, moves))
             ranking[sid] = (s, s.person.name, 0 if s.hiring_manager else 1, 0 if s.decision_contact else 1)
     facts = ([(case_template, case_moving)] if case_template is not None else []) + [(t, m) for _, t, m in people]
-    runs = [(_tail(moves), tuple(dump_object(t)[:-1] for t, _ in run))
+    runs = [(_tail(moves, case), tuple(dump_object(t)[:-1] for t, _ in run))
             for moves, run in itertools.groupby(facts, key=lambda fact: fact[1])]
     hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking, tuple(runs),
                                       retraction([t for t, _ in facts]))
@@ -135,25 +135,40 @@ def _payload(lay: _Layout, derived: Derived) -> str:
     return "[" + ",".join(parts) + "]"
 
 
-def _tail(moves: Pairs) -> Callable[[dict[str, Any]], str]:
-    """What writes these moving values after a head: their members and the closing brace."""
+def _tail(moves: Pairs, values: dict[str, Any]) -> Callable[[dict[str, Any]], str]:
+    """What writes these moving values after a head: their members and the closing brace.
+
+    `values`: the case values when the layout is made. Which are absent seldom
+    changes (derive gives a moving value whenever what it counts from is known),
+    so the values present then are read with one itemgetter, and the others only
+    checked to be absent still; otherwise every value is read one by one.
+    """
     if not moves:
         return lambda case: "}"
-    fields = tuple(f for _, f in moves)
-    names = [name for name, _ in moves]
-    if len(names) > 1:
-        read: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*names)
-    else:
-        def read(case: dict[str, Any], name: str = names[0]) -> tuple[Any, ...]:  # itemgetter of one is no tuple
-            return (case[name],)
+    present = [(name, f) for name, f in moves if values[name] is not None]
+    absent = [name for name, _ in moves if values[name] is None]
+    fields = tuple(f for _, f in present)
+    read, unset, none = _getter([name for name, _ in present]), _getter(absent), (None,) * len(absent)
 
     def tail(case: dict[str, Any]) -> str:
-        values = read(case)
-        members = (dict(zip(fields, values, strict=True)) if None not in values  # absent values are left out
-                   else {f: v for f, v in zip(fields, values, strict=True) if v is not None})
+        got = read(case)
+        if None in got or (none and unset(case) != none):  # a value came or went: read them one by one
+            members = {f: v for name, f in moves if (v := case[name]) is not None}
+        else:
+            members = dict(zip(fields, got, strict=True))
         return "," + dump_object(members)[1:] if members else "}"
 
     return tail
+
+
+def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """itemgetter(*names), always giving a tuple (itemgetter of one name gives the value)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    if names:
+        name = names[0]
+        return lambda case: (case[name],)
+    return lambda case: ()
 
 
 def _asserted(lay: _Layout, derived: Derived) -> list[dict[str, Any]]:

@@ -168,3 +168,35 @@ def test_name_lookup_is_cached_until_the_search_path_or_a_file_changes(places: S
     # a different search path selects again
     monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(places.env2))
     assert [cr.rule.id for cr in engine.load_pack("alpha").rules] == ["a2"]
+
+
+def test_a_built_in_pack_by_name_costs_no_stat_while_a_pack_file_is_watched(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # A built-in pack is part of the installed package: like its code it is read once per
+    # process, and naming it costs no system call. A pack of one's own, and a built-in pack
+    # it extends, are watched by the own file's stat; a search path by its folders'.
+    import followup.engine as engine_module
+
+    monkeypatch.delenv("FOLLOWUP_PACKS_PATH", raising=False)
+    engine = Engine(load_entrypoints=False)
+    own = write(tmp_path, "own.yaml", "name: own\ntitle: Own\nsummary: s\nextends: proactive\n"
+                                       "disable: [write-notes]\n")
+    builtin = engine.load_pack("proactive")
+    extended = engine.load_pack(own)
+    stats: list[str] = []
+    real = os.stat
+    monkeypatch.setattr(engine_module.os, "stat", lambda p, *a, **k: stats.append(str(p)) or real(p, *a, **k))
+    assert all(engine.load_pack("proactive") is builtin for _ in range(5))
+    assert stats == []
+    assert all(engine.load_pack(own) is extended for _ in range(5))
+    assert stats == [str(own)] * 5
+
+    stats.clear()
+    monkeypatch.setenv("FOLLOWUP_PACKS_PATH", str(tmp_path))
+    assert engine.load_pack("proactive").file.pack.name == "proactive"
+    stats.clear()
+    engine.load_pack("proactive")
+    assert stats == [str(tmp_path)]  # a pack added to the folder would shadow the built-in one
+    write(tmp_path, "proactive.yaml", "name: proactive\ntitle: Mine\nsummary: s\nextends: conservative\n")
+    os.utime(tmp_path, ns=(0, os.stat(tmp_path).st_mtime_ns + 5_000_000_000))
+    assert engine.load_pack("proactive").file.pack.title == "Mine"
