@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -203,7 +204,6 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     moving = None if enrich is not None else MOVING  # plugins may change any case value
     lay = _layout(cp, derived, moving=moving)
     now = derived.at
-    today = now.date()
     memo = derived.memo
     firings = _firings(cp, lay, memo)
     best: dict[Any, tuple[tuple[Any, ...], Ranked]] = {}  # per dedupe group: (sort key, firing) of the best
@@ -217,26 +217,13 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         firing = firings.get(fired)
         if firing is None:
             firing = firings[fired] = _Firing.make(cp, lay, derived, *fired)
-        when = firing.when
-        if when is None:
-            when = _when(firing.cr, derived, cp)
-        opens = when.opens
-        if (opens is not None and now < opens) or (when.expires is not None and now >= when.expires):
+        # between since and until nothing the candidate depends on moves: it is the last evaluation's
+        candidate = firing.candidate if firing.since <= now < firing.until else firing.decide(derived, cp)
+        if candidate is None:
             continue  # not yet worth doing, or no longer
-        due = when.due
-        if firing.avoid or due is None:
-            urg = "today"
-        elif due < now:
-            urg = "overdue"
-        elif opens is not None or due.date() == today:
-            urg = "today"  # inside an open range ("day 3 to 5"): now is a right moment
-        else:
-            urg = "upcoming"
-        points = firing.points + URGENCY_POINTS[urg]
-        key = (-points, due is None, due, firing.tie)
         have = best.get(firing.group)
-        if have is None or key < have[0]:
-            best[firing.group] = (key, (firing, when, urg, points))
+        if have is None or candidate[0] < have[0]:
+            best[firing.group] = candidate
     ranked = rank(best)
     may_enable = cp.may_enable
     if may_enable and len(ranked) > 1 and _enabler_below(ranked, may_enable):
@@ -332,10 +319,11 @@ class _Firing:
     the action's fixed fields one by one at every evaluation.
     """
 
-    __slots__ = ("action", "avoid", "cr", "group", "points", "ready", "subject", "tie", "when")
+    __slots__ = ("action", "avoid", "bounds", "candidate", "cr", "group", "points", "ready", "since", "subject",
+                 "tie", "until", "when")
 
     def __init__(self, cr: CompiledRule, subject: Subject | None, who: str | None, hm: int, dc: int,
-                 when: When | None, action: dict[str, Any]) -> None:
+                 when: When | None, action: dict[str, Any], tz: tzinfo) -> None:
         rule = cr.rule
         self.cr, self.subject, self.when, self.action = cr, subject, when, action
         if who is None:
@@ -344,6 +332,27 @@ class _Firing:
         self.tie = (rule.id, hm, dc, who)  # the sort key after score and due time (ranking.py, rule 3)
         self.group = (rule.action, who, rule.avoid)  # what ranking keeps the best of (ranking.rank)
         self.ready: ReadyPlan | None = None  # the because-trace's plan, at the first explain
+        # The candidate of the last evaluation, and the moments between which it holds:
+        # none until decide() has run, and never for moments that move with the time.
+        self.candidate: Candidate | None = None
+        self.since, self.until = datetime.max.replace(tzinfo=tz), datetime.min.replace(tzinfo=tz)
+        self.bounds = _bounds(when, tz) if when is not None else None
+
+    def decide(self, derived: Derived, cp: CompiledPack) -> Candidate | None:
+        """Whether this firing is a candidate at the evaluation time, with its sort key, urgency and score.
+
+        With fixed moments the answer is kept, with the moments around now
+        between which it cannot change (see _bounds).
+        """
+        now = derived.at
+        bounds = self.bounds
+        if bounds is None:
+            return _candidate(self, self.when or _when(self.cr, derived, cp), now)
+        self.candidate = candidate = _candidate(self, self.when, now)  # type: ignore[arg-type]
+        i = bisect_right(bounds, now)
+        self.since = bounds[i - 1] if i else datetime.min.replace(tzinfo=now.tzinfo)
+        self.until = bounds[i] if i < len(bounds) else datetime.max.replace(tzinfo=now.tzinfo)
+        return candidate
 
     @classmethod
     def make(cls, cp: CompiledPack, lay: _Layout, derived: Derived, name: str, sid: str) -> _Firing:
@@ -351,7 +360,53 @@ class _Firing:
         subject, who, hm, dc = lay.ranking[sid]
         # moments not counted from now nor a call: the same at every evaluation of these facts
         when = _when(cr, derived, cp) if cr.when_key is not None else None
-        return cls(cr, subject, who, hm, dc, when, _action(cr, subject, cp, derived, when))
+        return cls(cr, subject, who, hm, dc, when, _action(cr, subject, cp, derived, when), derived.tz)
+
+
+# A firing that is worth doing now: its sort key, and the firing with its moments, urgency and score.
+Candidate = tuple[tuple[Any, ...], "Ranked"]
+
+
+def _candidate(firing: _Firing, when: When, now: datetime) -> Candidate | None:
+    """The firing at `now` with these moments, as ranking reads it (ranking.py, rules 1-3); None outside its window."""
+    opens = when.opens
+    if (opens is not None and now < opens) or (when.expires is not None and now >= when.expires):
+        return None
+    due = when.due
+    if firing.avoid or due is None:
+        urg = "today"
+    elif due < now:
+        urg = "overdue"
+    elif opens is not None or due.date() == now.date():
+        urg = "today"  # inside an open range ("day 3 to 5"): now is a right moment
+    else:
+        urg = "upcoming"
+    points = firing.points + URGENCY_POINTS[urg]
+    return (-points, due is None, due, firing.tie), (firing, when, urg, points)
+
+
+def _bounds(when: When, tz: tzinfo) -> tuple[datetime, ...] | None:
+    """The moments at which _candidate's answer for `when` can change, in order (None: not known here).
+
+    It compares the evaluation time with the opening, the expiry and the due
+    time, and the due time's day with the evaluation day, so the answer holds
+    from one of these moments to the next: the opening, the expiry, the
+    microsecond after the due time, and the start of the due day (the day
+    after it starts once the due time has passed, which decides it alone).
+    Every moment is in the evaluation time's zone, where Python compares wall
+    times, as _candidate does; a moment in another zone is compared
+    otherwise, so such moments are decided at every evaluation.
+    """
+    opens, expires, due = when.opens, when.expires, when.due
+    if any(m is not None and m.tzinfo is not tz for m in (opens, expires, due)):
+        return None
+    out = [m for m in (opens, expires) if m is not None]
+    if due is not None:
+        out += [due + _TICK, datetime.combine(due.date(), time(0), tzinfo=tz)]
+    return tuple(sorted(set(out)))
+
+
+_TICK = timedelta(microseconds=1)
 
 
 def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple[str, str], _Firing]:

@@ -488,3 +488,64 @@ def test_after_a_late_first_check_the_second_follow_up_gives_it_time(engine: Eng
                 seconds.append(t)
     assert seconds and min(seconds) < wait < max(seconds)
     assert late and min(late) > max(seconds)
+
+
+# --- one Facts object walked back and forth ---------------------------------------------------------------
+
+# Cases whose month crosses a change of clocks: London's autumn and spring changes, New York's, and
+# Santiago's, whose spring change skips midnight (the first moment of that day is 01:00).
+CLOCK_CHANGES = [
+    ("Europe/London", "GB", "2026-10-22T10:00:00+01:00", "2026-10-22T11:00:00+01:00"),
+    ("Europe/London", "GB", "2027-03-25T15:00:00+00:00", "2027-03-25T16:00:00+00:00"),
+    ("America/New_York", "US", "2026-10-29T16:00:00-04:00", "2026-10-29T17:00:00-04:00"),
+    ("America/Santiago", None, "2026-09-03T18:00:00-04:00", "2026-09-03T19:00:00-04:00"),
+]
+
+
+def clock_change_case(zone: str, country: str | None, start: str, end: str) -> followup.Facts:
+    position: dict[str, Any] = {"timezone": zone, "country": country, "subdivision": None}
+    expected = (datetime.fromisoformat(end) + timedelta(days=5)).isoformat()
+    return followup.parse_facts(base(position=position, interview={"start": start, "end": end},
+                                     decision={"asked": True, "expected_by": expected}))
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_one_facts_object_walked_back_and_forth_advises_as_fresh_facts_do(engine: Engine, pack: str) -> None:
+    # An evaluation keeps, per firing, what it decided (shown or not, urgency, score) with the
+    # moments between which that cannot change. Walking one Facts object to and fro over a month,
+    # at every moment where something changes (each due time, opening and expiry, the microsecond
+    # either side, every midnight) and between them, must advise exactly as a Facts object seen
+    # for the first time does.
+    import random
+
+    from followup import evaluation
+    from followup.derive import derive
+
+    cp = engine.load_pack(pack)
+    examples = [followup.load_facts(p) for p in EXAMPLES if p.parent.name == "examples"]
+    cases = examples + [clock_change_case(*c) for c in CLOCK_CHANGES]
+    tick = timedelta(microseconds=1)
+    checked = 0
+    for facts in cases:
+        tz = ZoneInfo(facts.position.timezone)
+        start = facts.interview.end
+        grid = set(walk(start))
+        moments = set()  # where something changes, probed with the microsecond either side
+        for t in grid:  # what the advice shows changes at
+            advice = engine.advise(copy.copy(facts), cp, t)
+            for a in advice.actions:
+                moments.update(m for m in (a.due, a.opens, a.expires) if m is not None)
+        derived = derive(facts, start)
+        for firing in evaluation._firings(cp, evaluation._layout(cp, derived), derived.memo).values():
+            if firing.when is not None:  # and what the actions not shown change at
+                moments.update(m for m in (firing.when.opens, firing.when.due, firing.when.expires)
+                               if m is not None and m.year < 9999)
+        days = {(start + timedelta(days=d)).astimezone(tz).date() for d in range(-1, 33)}
+        moments.update(datetime.combine(d, datetime.min.time(), tzinfo=tz) for d in days)
+        probes = sorted(grid | {m + d for m in moments for d in (-tick, timedelta(0), tick) if m + d >= start})
+        random.Random(len(probes)).shuffle(probes)
+        for t in probes:
+            kept = engine.advise(facts, cp, t, explain=True)
+            assert kept == engine.advise(copy.copy(facts), cp, t, explain=True), (facts.position.timezone, t)
+            checked += 1
+    assert checked > 4_000
