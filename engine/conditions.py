@@ -17,6 +17,7 @@ expression (:func:`to_durable`) and read in Python for the because-trace
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import operator
@@ -91,6 +92,29 @@ class Because:
     value: Annotated[Any, Field(description="The fact's value at evaluation time (null when absent).")]
     held: Annotated[bool, Field(description="Whether the test held (before any enclosing `not`).")]
     negated: Annotated[bool, Field(description="The test sits under a `not`.")] = False
+
+
+def _make_because() -> Callable[[str, str, Any, bool, bool], Because]:
+    """``Because(test, fact, value, held, negated)`` for the engine's own values, with its slots set
+    directly: a frozen dataclass's __init__ goes through object.__setattr__ per field, twice the
+    cost, and an evaluation of new facts makes one per test of every action."""
+    new, slots = object.__new__, Because.__dict__
+    set_test, set_fact, set_value, set_held, set_negated = (
+        slots[f.name].__set__ for f in dataclasses.fields(Because))
+
+    def make(test: str, fact: str, value: Any, held: bool, negated: bool) -> Because:
+        item = new(Because)
+        set_test(item, test)
+        set_fact(item, fact)
+        set_value(item, value)
+        set_held(item, held)
+        set_negated(item, negated)
+        return item
+
+    return make
+
+
+_because = _make_because()
 
 
 def _show(v: Any) -> str:
@@ -299,7 +323,7 @@ def flatten(cond: Condition | None, negated: bool = False) -> tuple[tuple[Test, 
 def explain(tests: Sequence[tuple[Test, bool]], values: Mapping[str, Any]) -> list[Because]:
     """The because-trace of flattened tests against `values`."""
     # Runs for every test of every action with explain on: one comprehension, no appends.
-    return [Because(t.text, t.fact, v, _test(t, v), negated)
+    return [_because(t.text, t.fact, v, _test(t, v), negated)
             for t, negated in tests for v in (values.get(t.fact),)]
 
 
@@ -345,7 +369,7 @@ def explain_fired(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Map
     """The because-trace of a rule that fired, from its :func:`because_plan`: the same as
     :func:`explain` over the case's values updated with the person's (derive.all_values)."""
     case_get, person_get = case.get, person.get
-    return [Because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
+    return [_because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
             for text, fact, negated, held, personal in plan for v in ((person_get if personal else case_get)(fact),)]
 
 
@@ -363,7 +387,7 @@ def ready_plan(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mappin
         text, fact, negated, held, personal = item
         if personal or (moving is not None and fact not in moving):
             v = (person if personal else case).get(fact)
-            out.append(Because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
+            out.append(_because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
         else:
             out.append(item)
     return all(item.__class__ is Because for item in out), tuple(out)
@@ -382,7 +406,7 @@ def explain_ready(ready: ReadyPlan, case: Mapping[str, Any]) -> list[Because]:
         else:
             text, fact, negated, held, _ = item  # type: ignore[misc]
             v = case.get(fact)
-            out.append(Because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
+            out.append(_because(text, fact, v, held if held.__class__ is bool else held(v), negated))  # type: ignore[operator]
     return out
 
 

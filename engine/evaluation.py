@@ -52,7 +52,7 @@ def subject_facts(cp: CompiledPack, derived: Derived) -> list[tuple[Subject | No
 Pairs = tuple[tuple[str, str], ...]  # (case value name, durable field)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Layout:
     """The facts asserted for one pack layout, as far as they are fixed for given facts.
 
@@ -66,9 +66,20 @@ class _Layout:
     people: list[tuple[Subject, dict[str, Any], Pairs]]
     # per fact id: the person (None for the case) and what ranking reads of them (name, hiring manager, contact)
     ranking: dict[str, tuple[Subject | None, str | None, int, int]]
-    # The same facts as durable reads them, in runs of facts that read the same moving values:
-    # what writes those values and the closing brace, and each template's JSON without its
-    # closing brace (the case's first); and what retracts them.
+    # The same facts as durable reads them (_Written), made at the second evaluation: a case
+    # evaluated once (a batch line, a service request) is better served by dumping its facts.
+    written: _Written | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A layout's facts as durable reads them, but for the values that move.
+
+    In runs of facts that read the same moving values: what writes those
+    values and the closing brace, and each template's JSON without its
+    closing brace (the case's first); and what retracts them.
+    """
+
     runs: tuple[tuple[Callable[[dict[str, Any]], str], tuple[str, ...]], ...]
     retract: str
 
@@ -114,23 +125,26 @@ def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = 
             template.update(fixed)
             people.append((s, template, moves))
             ranking[sid] = (s, s.person.name, 0 if s.hiring_manager else 1, 0 if s.decision_contact else 1)
-    facts = ([(case_template, case_moving)] if case_template is not None else []) + [(t, m) for _, t, m in people]
-    runs = [(_tail(moves, case), tuple(dump_object(t)[:-1] for t, _ in run))
-            for moves, run in itertools.groupby(facts, key=lambda fact: fact[1])]
-    hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking, tuple(runs),
-                                      retraction([t for t, _ in facts]))
+    hit = derived.memo[key] = _Layout(case_template, case_moving, people, ranking)
     return hit
 
 
-def _payload(lay: _Layout, derived: Derived) -> str:
-    """:func:`_asserted` as the JSON text durable reads, made from the layout's runs.
+def _written(lay: _Layout, case: dict[str, Any]) -> _Written:
+    facts = ([(lay.case, lay.case_moving)] if lay.case is not None else []) + [(t, m) for _, t, m in lay.people]
+    runs = [(_tail(moves, case), tuple(dump_object(t)[:-1] for t, _ in run))
+            for moves, run in itertools.groupby(facts, key=lambda fact: fact[1])]
+    return _Written(tuple(runs), retraction([t for t, _ in facts]))
+
+
+def _payload(written: _Written, derived: Derived) -> str:
+    """:func:`_asserted` as the JSON text durable reads.
 
     Only the moving values are written, once per run: the fixed part of every
-    fact was written when the layout was made.
+    fact was written when the layout's _Written was made.
     """
     case = derived.case
     parts = []
-    for tail, heads in lay.runs:
+    for tail, heads in written.runs:
         end = tail(case)
         parts.append((end + ",").join(heads) + end)
     return "[" + ",".join(parts) + "]"
@@ -205,20 +219,26 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
     lay = _layout(cp, derived, moving=moving)
     now = derived.at
     memo = derived.memo
-    firings = _firings(cp, lay, memo)
+    firings, again = _firings(cp, lay, memo)
     best: dict[Any, tuple[tuple[Any, ...], Ranked]] = {}  # per dedupe group: (sort key, firing) of the best
     # This loop runs per firing on every evaluation: urgency, score, the sort
     # key and keeping the best per group (see ranking.py) are inlined, and result
     # objects are built only for the actions that survive ranking. dict.fromkeys drops
     # the repeats of a rule whose `$or` fired once per true branch, keeping the order.
-    fired_all = (cp.ruleset.fire_dumped(_payload(lay, derived), lay.retract, lambda: _asserted(lay, derived))
-                 if lay.runs else ())
+    written = lay.written
+    if written is not None:
+        fired_all = (cp.ruleset.fire_dumped(_payload(written, derived), written.retract,
+                                            lambda: _asserted(lay, derived)) if written.runs else [])
+    else:
+        fired_all = cp.ruleset.fire(_asserted(lay, derived))
+        if again:  # these facts are evaluated again and again: write them from now on
+            lay.written = _written(lay, derived.case)
     for fired in dict.fromkeys(fired_all):
         firing = firings.get(fired)
         if firing is None:
             firing = firings[fired] = _Firing.make(cp, lay, derived, *fired)
-        # between since and until nothing the candidate depends on moves: it is the last evaluation's
-        candidate = firing.candidate if firing.since <= now < firing.until else firing.decide(derived, cp)
+        kept = firing.kept  # (since, until, candidate): between them nothing the candidate depends on moves
+        candidate = kept[2] if kept[0] <= now < kept[1] else firing.decide(derived, cp, again)
         if candidate is None:
             continue  # not yet worth doing, or no longer
         have = best.get(firing.group)
@@ -240,7 +260,10 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
                 ready = firing.ready = ready_plan(firing.cr.because, case,
                                                   subject.values if subject is not None else _NONE, moving)
             because = list(ready[1]) if ready[0] else explain_ready(ready, case)
-        fields = firing.action.copy()  # the fixed fields, in the order of Action's fields
+        template = firing.action
+        if template is None:
+            template = firing.action = _action(firing.cr, firing.subject, cp, derived, firing.when)
+        fields = template.copy()  # the fixed fields, in the order of Action's fields
         fields["rank"] = i
         fields["score"] = points
         fields["urgency"] = urg
@@ -254,10 +277,10 @@ def evaluate(cp: CompiledPack, facts: Facts, at: datetime, *, explain: bool = Fa
         later = recorded_after(facts, now)
         if later is not None:
             notices.append(later)
-    kept = memo.get(_HEAD)
-    if kept is None:
-        kept = memo[_HEAD] = _advice_head(facts, derived)
-    head, note = kept
+    made = memo.get(_HEAD)
+    if made is None:
+        made = memo[_HEAD] = _advice_head(facts, derived)
+    head, note = made
     advice = head.copy()  # in the order of Advice's fields
     advice["at"] = now
     advice["notices"] = notices
@@ -319,39 +342,51 @@ class _Firing:
     the action's fixed fields one by one at every evaluation.
     """
 
-    __slots__ = ("action", "avoid", "bounds", "candidate", "cr", "group", "points", "ready", "since", "subject",
-                 "tie", "until", "when")
+    __slots__ = ("action", "avoid", "bounds", "cr", "group", "kept", "points", "ready", "subject", "tie", "when")
 
     def __init__(self, cr: CompiledRule, subject: Subject | None, who: str | None, hm: int, dc: int,
-                 when: When | None, action: dict[str, Any], tz: tzinfo) -> None:
+                 when: When | None) -> None:
         rule = cr.rule
-        self.cr, self.subject, self.when, self.action = cr, subject, when, action
+        self.cr, self.subject, self.when = cr, subject, when
+        self.action: dict[str, Any] | None = None  # the action's fixed fields, when it is first ranked (_action)
         if who is None:
             who = rule.target
         self.avoid, self.points = rule.avoid, cr.points
         self.tie = (rule.id, hm, dc, who)  # the sort key after score and due time (ranking.py, rule 3)
         self.group = (rule.action, who, rule.avoid)  # what ranking keeps the best of (ranking.rank)
         self.ready: ReadyPlan | None = None  # the because-trace's plan, at the first explain
-        # The candidate of the last evaluation, and the moments between which it holds:
-        # none until decide() has run, and never for moments that move with the time.
-        self.candidate: Candidate | None = None
-        self.since, self.until = datetime.max.replace(tzinfo=tz), datetime.min.replace(tzinfo=tz)
-        self.bounds = _bounds(when, tz) if when is not None else None
+        # The moments between which the last evaluation's candidate holds, and the candidate: one
+        # tuple, so that threads evaluating the same facts at other moments read them together.
+        # Empty until decide() keeps one, and for moments that move with the time.
+        self.kept: tuple[datetime, datetime, Candidate | None] = _NOTHING_KEPT
+        self.bounds: tuple[datetime, ...] | None = None  # the moments where it can change, at the first keep
 
-    def decide(self, derived: Derived, cp: CompiledPack) -> Candidate | None:
+    def decide(self, derived: Derived, cp: CompiledPack, keep: bool) -> Candidate | None:
         """Whether this firing is a candidate at the evaluation time, with its sort key, urgency and score.
 
-        With fixed moments the answer is kept, with the moments around now
-        between which it cannot change (see _bounds).
+        With fixed moments and `keep` (the facts are evaluated again) the answer
+        is kept, with the moments around now between which it cannot change (see _bounds).
         """
         now = derived.at
+        when = self.when
+        if when is None:
+            return _candidate(self, _when(self.cr, derived, cp), now)
+        candidate = _candidate(self, when, now)
+        if not keep:
+            return candidate
         bounds = self.bounds
         if bounds is None:
-            return _candidate(self, self.when or _when(self.cr, derived, cp), now)
-        self.candidate = candidate = _candidate(self, self.when, now)  # type: ignore[arg-type]
+            bounds = self.bounds = _bounds(when, derived.tz)
+            if bounds is None:
+                return candidate  # moments in another zone: decided every time
         i = bisect_right(bounds, now)
-        self.since = bounds[i - 1] if i else datetime.min.replace(tzinfo=now.tzinfo)
-        self.until = bounds[i] if i < len(bounds) else datetime.max.replace(tzinfo=now.tzinfo)
+        if 0 < i < len(bounds):
+            self.kept = bounds[i - 1], bounds[i], candidate
+        else:  # before the first moment or after the last: the calendar's end in the same zone
+            ends = _ENDS.get(now.tzinfo)
+            if ends is None:
+                ends = _ENDS[now.tzinfo] = datetime.min.replace(tzinfo=now.tzinfo), datetime.max.replace(tzinfo=now.tzinfo)
+            self.kept = bounds[i - 1] if i else ends[0], bounds[i] if i < len(bounds) else ends[1], candidate
         return candidate
 
     @classmethod
@@ -360,7 +395,7 @@ class _Firing:
         subject, who, hm, dc = lay.ranking[sid]
         # moments not counted from now nor a call: the same at every evaluation of these facts
         when = _when(cr, derived, cp) if cr.when_key is not None else None
-        return cls(cr, subject, who, hm, dc, when, _action(cr, subject, cp, derived, when), derived.tz)
+        return cls(cr, subject, who, hm, dc, when)
 
 
 # A firing that is worth doing now: its sort key, and the firing with its moments, urgency and score.
@@ -397,20 +432,31 @@ def _bounds(when: When, tz: tzinfo) -> tuple[datetime, ...] | None:
     times, as _candidate does; a moment in another zone is compared
     otherwise, so such moments are decided at every evaluation.
     """
-    opens, expires, due = when.opens, when.expires, when.due
-    if any(m is not None and m.tzinfo is not tz for m in (opens, expires, due)):
-        return None
-    out = [m for m in (opens, expires) if m is not None]
+    out = []
+    for moment in (when.opens, when.expires):
+        if moment is not None:
+            if moment.tzinfo is not tz:
+                return None
+            out.append(moment)
+    due = when.due
     if due is not None:
-        out += [due + _TICK, datetime.combine(due.date(), time(0), tzinfo=tz)]
-    return tuple(sorted(set(out)))
+        if due.tzinfo is not tz:
+            return None
+        out += [due + _TICK, due.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)]
+    out.sort()
+    return tuple(out)
 
 
 _TICK = timedelta(microseconds=1)
+# An empty interval, which no moment of any zone is in (the calendar's ends, compared through UTC).
+_NOTHING_KEPT: tuple[datetime, datetime, None] = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), None)
+# The same per zone, where comparisons read wall times and need no UTC offset (a few hundred zones at most).
+_ENDS: dict[tzinfo | None, tuple[datetime, datetime]] = {}
 
 
-def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple[str, str], _Firing]:
-    """The firings met so far for these facts under `cp` (and this layout: plugins change what is fixed).
+def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> tuple[dict[tuple[str, str], _Firing], bool]:
+    """The firings met so far for these facts under `cp` (and this layout: plugins change what is fixed),
+    and whether these facts were evaluated under it before.
 
     Per pack, not per layout: packs that assert the same facts (one extending
     another, say) share a layout, but their rule names (r0, r1, ...) mean other rules.
@@ -419,10 +465,10 @@ def _firings(cp: CompiledPack, lay: _Layout, memo: dict[Any, Any]) -> dict[tuple
     hit = memo.get(key)
     # the pack and layout are kept alongside: an id may be reused once they are dropped
     if hit is not None and hit[0] is cp and hit[1] is lay:
-        return hit[2]  # type: ignore[no-any-return]
+        return hit[2], True
     table: dict[tuple[str, str], _Firing] = {}
     memo[key] = (cp, lay, table)
-    return table
+    return table, False
 
 
 # A ranked firing: (firing, moments, urgency, score).

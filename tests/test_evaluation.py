@@ -135,24 +135,33 @@ def test_evaluation_leaves_no_state_behind(engine: followup.Engine) -> None:
 
 
 def test_threads_sharing_one_engine_get_the_same_answers(engine: followup.Engine) -> None:
+    # One Facts object evaluated by several threads at different moments at once: what an
+    # evaluation keeps for the next (per facts, per firing) must never mix two moments.
+    import copy
+
     facts = followup.load_facts(JUST_AFTER)
     times = [datetime(2026, 11, 17, 16, tzinfo=UTC) + timedelta(hours=7 * i) for i in range(12)]
-    expected = [engine.advise(facts, "proactive", t) for t in times]
+    expected = {t: engine.advise(copy.copy(facts), "proactive", t, explain=True) for t in times}
     errors: list[BaseException] = []
 
-    def work() -> None:
+    def work(shift: int) -> None:
         try:
             for _ in range(20):
-                for t, want in zip(times, expected, strict=True):
-                    assert engine.advise(facts, "proactive", t) == want
+                for t in times[shift:] + times[:shift]:
+                    assert engine.advise(facts, "proactive", t, explain=True) == expected[t], t
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    threads = [threading.Thread(target=work, args=(3 * i,)) for i in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
     assert not errors
 
 

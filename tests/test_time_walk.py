@@ -536,7 +536,7 @@ def test_one_facts_object_walked_back_and_forth_advises_as_fresh_facts_do(engine
             for a in advice.actions:
                 moments.update(m for m in (a.due, a.opens, a.expires) if m is not None)
         derived = derive(facts, start)
-        for firing in evaluation._firings(cp, evaluation._layout(cp, derived), derived.memo).values():
+        for firing in evaluation._firings(cp, evaluation._layout(cp, derived), derived.memo)[0].values():
             if firing.when is not None:  # and what the actions not shown change at
                 moments.update(m for m in (firing.when.opens, firing.when.due, firing.when.expires)
                                if m is not None and m.year < 9999)
