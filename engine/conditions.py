@@ -365,14 +365,6 @@ def _checker(t: Test) -> Callable[[Any], bool]:
     return lambda v: v is not None and compare(v, against)
 
 
-def explain_fired(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mapping[str, Any]) -> list[Because]:
-    """The because-trace of a rule that fired, from its :func:`because_plan`: the same as
-    :func:`explain` over the case's values updated with the person's (derive.all_values)."""
-    case_get, person_get = case.get, person.get
-    return [_because(text, fact, v, held if held.__class__ is bool else held(v), negated)  # type: ignore[operator]
-            for text, fact, negated, held, personal in plan for v in ((person_get if personal else case_get)(fact),)]
-
-
 # A plan made ready for given facts (ready_plan): whether every item is fixed, and per test
 # either its Because, shared by every evaluation, or the plan item, decided at each one.
 ReadyPlan = tuple[bool, tuple["Because | PlanItem", ...]]
@@ -394,8 +386,8 @@ def ready_plan(plan: Sequence[PlanItem], case: Mapping[str, Any], person: Mappin
 
 
 def explain_ready(ready: ReadyPlan, case: Mapping[str, Any]) -> list[Because]:
-    """The because-trace of a fired rule from its :func:`ready_plan`: :func:`explain_fired` with
-    only the moving values read."""
+    """The because-trace of a fired rule from its :func:`ready_plan`, reading only the moving values:
+    the same as :func:`explain` over the case's values updated with the person's (derive.all_values)."""
     fixed, items = ready
     if fixed:
         return list(items)  # type: ignore[arg-type]

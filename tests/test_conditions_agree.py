@@ -115,7 +115,6 @@ def test_the_prepared_trace_of_a_fired_rule_is_the_full_trace(cond: c.Condition,
     held = [values for values in facts if evaluate(cond, values)]
     names = sorted(FACTS)
     for i, values in enumerate(held):
-        assert c.explain_fired(plan, values, values) == c.trace(cond, values), (cond, values)
         # made ready with some values taken as fixed (every one, none, or a slice of the catalogue)
         for moving in (None, frozenset(), frozenset(names[i % 7::3])):
             ready = c.ready_plan(plan, values, values, moving)
