@@ -130,6 +130,7 @@ def _layout(cp: CompiledPack, derived: Derived, moving: frozenset[str] | None = 
 
 
 def _written(lay: _Layout, case: dict[str, Any]) -> _Written:
+    """The layout's facts written as durable reads them (`case`: the case values now, see _tail)."""
     facts = ([(lay.case, lay.case_moving)] if lay.case is not None else []) + [(t, m) for _, t, m in lay.people]
     runs = [(_tail(moves, case), tuple(dump_object(t)[:-1] for t, _ in run))
             for moves, run in itertools.groupby(facts, key=lambda fact: fact[1])]
@@ -153,7 +154,7 @@ def _payload(written: _Written, derived: Derived) -> str:
 def _tail(moves: Pairs, values: dict[str, Any]) -> Callable[[dict[str, Any]], str]:
     """What writes these moving values after a head: their members and the closing brace.
 
-    `values`: the case values when the layout is made. Which are absent seldom
+    `values`: the case values when the written form is made. Which are absent seldom
     changes (derive gives a moving value whenever what it counts from is known),
     so the values present then are read with one itemgetter, and the others only
     checked to be absent still; otherwise every value is read one by one.
