@@ -29,6 +29,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from .catalogue import FACTS, FactSpec
+from .slots import slot_setter
 
 __all__ = ["Test", "All", "Any_", "Not", "Condition", "Because", "parse_condition", "evaluate", "trace", "flatten", "explain", "to_durable", "facts_used"]
 
@@ -96,11 +97,11 @@ class Because:
 
 def _make_because() -> Callable[[str, str, Any, bool, bool], Because]:
     """``Because(test, fact, value, held, negated)`` for the engine's own values, with its slots set
-    directly: a frozen dataclass's __init__ goes through object.__setattr__ per field, twice the
-    cost, and an evaluation of new facts makes one per test of every action."""
-    new, slots = object.__new__, Because.__dict__
+    directly (slots.slot_setter): a frozen dataclass's __init__ goes through object.__setattr__ per
+    field, twice the cost, and an evaluation of new facts makes one per test of every action."""
+    new = object.__new__
     set_test, set_fact, set_value, set_held, set_negated = (
-        slots[f.name].__set__ for f in dataclasses.fields(Because))
+        slot_setter(Because, f.name) for f in dataclasses.fields(Because))
 
     def make(test: str, fact: str, value: Any, held: bool, negated: bool) -> Because:
         item = new(Because)

@@ -158,18 +158,19 @@ def dump(facts: Sequence[Mapping[str, Any]]) -> str:
     decimals where json writes exponents (which durable cannot read). A value
     orjson refuses (an integer beyond 64 bits) goes through json as before.
     """
-    try:
-        return orjson.dumps(facts if isinstance(facts, list) else list(facts)).decode()
-    except TypeError:
-        return json.dumps(list(facts), ensure_ascii=False, separators=(",", ":"))
+    return _dumps(facts if isinstance(facts, list) else list(facts))
 
 
 def dump_object(fact: Mapping[str, Any]) -> str:
     """One fact as :func:`dump` writes it in a list."""
+    return _dumps(fact)
+
+
+def _dumps(value: Any) -> str:
     try:
-        return orjson.dumps(fact).decode()
+        return orjson.dumps(value).decode()
     except TypeError:
-        return json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def retraction(facts: Sequence[Mapping[str, Any]]) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
 from datetime import datetime
-from types import MemberDescriptorType
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .catalogue import ActionKind, ChannelName, PriorityName, TargetKind
 from .conditions import Because
+from .slots import slot_setter
 
 __all__ = ["Result", "Advice", "Action", "SetAside", "Target", "SourceRef", "BecauseItem", "PackRef", "Urgency",
            "public_origin"]
@@ -53,18 +52,10 @@ _set = object.__setattr__  # frozen models refuse their own __setattr__
 _FIELDS_SET: dict[type[BaseModel], set[str]] = {}
 
 
-def _slot_setter(name: str) -> Callable[[Any, Any], None]:
-    """What sets one of BaseModel's slots: the slot's own descriptor, which skips the
-    attribute lookup object.__setattr__ makes (a third of _trusted's time)."""
-    slot = BaseModel.__dict__.get(name)
-    if isinstance(slot, MemberDescriptorType):
-        return slot.__set__
-    return lambda obj, value: _set(obj, name, value)  # a pydantic whose model keeps it elsewhere
-
-
-_set_fields_set = _slot_setter("__pydantic_fields_set__")
-_set_extra = _slot_setter("__pydantic_extra__")
-_set_private = _slot_setter("__pydantic_private__")
+# BaseModel's own slots, set through their descriptors (a third of _trusted's time saved)
+_set_fields_set = slot_setter(BaseModel, "__pydantic_fields_set__")
+_set_extra = slot_setter(BaseModel, "__pydantic_extra__")
+_set_private = slot_setter(BaseModel, "__pydantic_private__")
 
 
 class Target(Result):

@@ -339,3 +339,31 @@ def test_the_engines_because_is_the_dataclasss(test: str, fact: str, value: obje
     assert dataclasses.astuple(made) == (test, fact, value, held, negated)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.held = not held  # type: ignore[misc]
+
+
+def test_a_slot_setter_uses_the_slot_and_falls_back_to_object_setattr() -> None:
+    # slots.slot_setter: the descriptor for a slot (also an inherited one), object.__setattr__ for
+    # a name kept in the object's dict; both get past a frozen class's own __setattr__.
+    import dataclasses
+    import types
+
+    from followup.slots import slot_setter
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: int
+
+    class Child(Slotted):
+        pass
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    assert isinstance(getattr(slot_setter(Child, "a"), "__self__", None), types.MemberDescriptorType)
+    for cls in (Slotted, Child, Plain):
+        item = cls(1)
+        slot_setter(cls, "a")(item, 2)
+        assert item.a == 2
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            item.a = 3  # type: ignore[misc]
